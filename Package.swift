@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Leadflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "leadflow", targets: ["LeadflowCLI"]),
+        .library(name: "LeadflowKafka", targets: ["LeadflowKafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // librdkafka from the system (pkg-config `rdkafka`, Debian `librdkafka-dev`).
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // Small C helpers for calls Swift cannot make directly (variadic produce) and the
+        // plain-C reference consumer that benchmarks compare against.
+        .target(name: "CKafkaShims", dependencies: ["CRdKafka"]),
+        // The Kafka layer: consumer, producer, admin, embedded broker. Knows nothing about leads.
+        .target(
+            name: "LeadflowKafka",
+            dependencies: [
+                "CRdKafka", "CKafkaShims",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The `leadflow` command line.
+        .executableTarget(
+            name: "LeadflowCLI",
+            dependencies: [
+                "LeadflowKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeadflowKafkaTests",
+            dependencies: ["LeadflowKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+// The one place Leadflow includes librdkafka (Debian's librdkafka-dev).
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
