@@ -20,9 +20,9 @@ final class ClientEvents: Sendable {
     let connectivity = Mutex(KafkaConnectivity.unknown)
     let fatalError = Mutex<KafkaError?>(nil)
     /// Set by the consumer; called on the thread that polls.
-    let rebalance = Mutex<(@Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void)?>(nil)
+    let rebalance = Mutex<RebalanceCallback?>(nil)
     /// Set by the producer; called on its poll thread.
-    let delivery = Mutex<(@Sendable (UnsafePointer<rd_kafka_message_t>) -> Void)?>(nil)
+    let delivery = Mutex<DeliveryCallback?>(nil)
 
     init(logger: Logger) {
         self.logger = logger
@@ -67,11 +67,15 @@ final class ClientEvents: Sendable {
                 "librdkafka error: \(text)",
                 metadata: ["librdkafka.code": "\(KafkaError.name(of: code))"])
         }
+    }
+
+    /// Installs the rebalance callback (consumers only).
+    func installRebalance(on conf: OpaquePointer) {
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
             guard let rk, let partitions, let opaque else { return }
             let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
             if let hook = events.rebalance.withLock({ $0 }) {
-                hook(rk, err, partitions)
+                hook.call(rk, err, partitions)
             } else if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
                 _ = rd_kafka_assign(rk, partitions)
             } else {
@@ -85,7 +89,7 @@ final class ClientEvents: Sendable {
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
             guard let message, let opaque else { return }
             let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
-            events.delivery.withLock { $0 }?(message)
+            events.delivery.withLock { $0 }?.call(message)
         }
     }
 
@@ -100,4 +104,21 @@ final class ClientEvents: Sendable {
         default: .debug
         }
     }
+}
+
+// Callbacks are kept in classes: a closure stored directly in a generic Mutex is re-wrapped in
+// reabstraction thunks on every inout access, and the chain grows with each call.
+
+/// The consumer's rebalance handler.
+final class RebalanceCallback: Sendable {
+    let call: @Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void
+    init(_ call: @escaping @Sendable (OpaquePointer, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> Void) {
+        self.call = call
+    }
+}
+
+/// The producer's delivery-report handler.
+final class DeliveryCallback: Sendable {
+    let call: @Sendable (UnsafePointer<rd_kafka_message_t>) -> Void
+    init(_ call: @escaping @Sendable (UnsafePointer<rd_kafka_message_t>) -> Void) { self.call = call }
 }

@@ -35,6 +35,8 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// Creates topics; a topic that already exists is not an error when `ignoreExisting` is set.
+    /// librdkafka 2.0.2's embedded mock cluster does not implement CreateTopics (the call times
+    /// out); create topics there with `EmbeddedBroker.createTopic`.
     public func createTopics(_ topics: [KafkaNewTopic], ignoreExisting: Bool = true, timeout: Duration = .seconds(30)) async throws {
         guard !topics.isEmpty else { return }
         try await queue.run { [client] in

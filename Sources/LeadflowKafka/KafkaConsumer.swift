@@ -27,7 +27,7 @@ public final class KafkaConsumer: Sendable {
         // Route every event (rebalances, errors, logs) through the consumer queue we poll.
         rd_kafka_poll_set_consumer(client.handle)
         client.events.rebalance.withLock { slot in
-            slot = { [weak self] handle, err, list in self?.rebalance(handle: handle, err: err, list: list) }
+            slot = RebalanceCallback { [weak self] handle, err, list in self?.rebalance(handle: handle, err: err, list: list) }
         }
     }
 

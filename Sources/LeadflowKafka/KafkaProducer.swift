@@ -43,7 +43,7 @@ public final class KafkaProducer: Sendable {
         self.logger = logger
         pollThread = PollThread(handle: client.handle)
         client.events.delivery.withLock { slot in
-            slot = { [weak self] message in self?.delivered(message) }
+            slot = DeliveryCallback { [weak self] message in self?.delivered(message) }
         }
     }
 

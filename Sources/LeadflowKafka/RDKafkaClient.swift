@@ -18,6 +18,7 @@ final class RDKafkaClient: @unchecked Sendable {
         let events = ClientEvents(logger: logger)
         events.install(on: conf)
         if deliveryReports { events.installDeliveryReports(on: conf) }
+        if kind == .consumer { events.installRebalance(on: conf) }
         var errorText = [CChar](repeating: 0, count: 512)
         let type = kind == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {

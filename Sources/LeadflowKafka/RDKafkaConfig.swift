@@ -3,6 +3,7 @@ import CRdKafka
 /// Builds an `rd_kafka_conf_t` from property pairs, collecting every rejected property
 /// into one error that names them (and never shows a secret's value).
 enum RDKafkaConfig {
+    /// The error's code is `unknownProperty` when any name is unknown, else `invalidConfiguration`.
     static func make(_ properties: [(String, String)]) throws(KafkaError) -> OpaquePointer {
         let conf = rd_kafka_conf_new()!
         var problems: [String] = []
@@ -15,7 +16,7 @@ enum RDKafkaConfig {
                 continue
             case RD_KAFKA_CONF_UNKNOWN:
                 problems.append("unknown property '\(name)'")
-                firstCode = firstCode ?? .unknownProperty
+                firstCode = .unknownProperty
             default:
                 let detail = KafkaClientConfiguration.isSecret(name)
                     ? "value rejected (not shown: secret)" : String(cChars: errorText)

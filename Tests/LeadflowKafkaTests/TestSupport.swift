@@ -9,7 +9,7 @@ struct TestCluster {
 
     init(brokers: Int = 1, topics: [String: Int] = [:]) throws {
         var logger = Logger(label: "leadflow.test")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         self.logger = logger
         broker = try EmbeddedBroker(brokers: brokers, logger: logger)
         for (name, partitions) in topics { try broker.createTopic(name, partitions: partitions) }

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks, reported as ratios against a reference measured in the same run.",
+        subcommands: [KafkaBenchCommand.self]
+    )
+}

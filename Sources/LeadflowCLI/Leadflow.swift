@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Leadflow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leadflow",
+        abstract: "Live, explainable account scoring and routing for B2B revenue teams, on Kafka.",
+        subcommands: [DemoCommand.self, DevBrokerCommand.self, BenchCommand.self]
+    )
+}
