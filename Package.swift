@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "leadflow", targets: ["LeadflowCLI"]),
         .library(name: "LeadflowKafka", targets: ["LeadflowKafka"]),
+        .library(name: "LeadflowEngine", targets: ["LeadflowEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,11 +37,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The engine: decoding, identity, scoring, surges and routing. Pure: no Kafka, files or clock.
+        .target(name: "LeadflowEngine", swiftSettings: strictSettings),
         // The `leadflow` command line.
         .executableTarget(
             name: "LeadflowCLI",
             dependencies: [
-                "LeadflowKafka",
+                "LeadflowKafka", "LeadflowEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,410 @@
+/// The scoring, surge and routing core: `(state, event, model) -> (state', outputs)`.
+///
+/// Deterministic: time comes only from event timestamps (and the clock reading the caller
+/// passes for sanity checks), output ids derive from the input history, and nothing here does
+/// I/O. Live processing, replay and recovery therefore produce the same outputs.
+public struct Engine: Sendable {
+    public private(set) var model: CompiledModel
+    public var directory: AccountDirectory
+    public var state: EngineState
+
+    public init(model: CompiledModel, directory: AccountDirectory = AccountDirectory(), state: EngineState = EngineState()) {
+        self.model = model
+        self.directory = directory
+        self.state = state
+    }
+
+    /// Swaps in a new model (config reload); state is kept and later events use the new model.
+    public mutating func replaceModel(_ model: CompiledModel) { self.model = model }
+
+    /// The result of one input.
+    public struct Result: Sendable {
+        public enum Outcome: String, Sendable { case applied, held, unresolved, ignored, rejected }
+        public var outcome: Outcome
+        public var outputs: [EngineOutput] = []
+        public var rejection: Rejection?
+        /// The account the signal was credited to, when it was.
+        public var accountID: String?
+    }
+
+    /// Decodes and applies one message. `clock` is the caller's time reading (the daemon's
+    /// wall clock, or the newest event time offline); events too far past it or older than the
+    /// state horizon are rejected. Nil skips those checks.
+    public mutating func process(_ bytes: [UInt8], clock: EventTime?) -> Result {
+        switch EventDecoder.decode(bytes) {
+        case .success(let event): return apply(event, clock: clock)
+        case .failure(let rejection):
+            state.counters.rejected += 1
+            return Result(outcome: .rejected, rejection: rejection)
+        }
+    }
+
+    public mutating func apply(_ event: InputEvent, clock: EventTime?) -> Result {
+        if let clock, let rejection = timeRejection(event.occurredAt, clock: clock) {
+            state.counters.rejected += 1
+            return Result(outcome: .rejected, rejection: rejection)
+        }
+        let result: Result
+        switch event {
+        case .pageView(let view): result = applyPageView(view)
+        case .intentSurge(let surge): result = applyIntent(surge)
+        case .formSubmission(let form): result = applyForm(form)
+        }
+        if result.outcome != .rejected {
+            state.newestEventTime = max(state.newestEventTime ?? event.occurredAt, event.occurredAt)
+        }
+        return result
+    }
+
+    private func timeRejection(_ time: EventTime, clock: EventTime) -> Rejection? {
+        let rules = model.model.input
+        if time > clock + .minutes(rules.maxFutureSkewMinutes) {
+            return Rejection(
+                .futureTimestamp, field: "occurred_at",
+                expected: "a time at most \(JSONWriter.format(points: rules.maxFutureSkewMinutes)) minutes after \(clock)",
+                found: time.description)
+        }
+        if time < clock - .days(rules.stateHorizonDays) {
+            return Rejection(
+                .beyondHorizon, field: "occurred_at",
+                expected: "a time within \(JSONWriter.format(points: rules.stateHorizonDays)) days before \(clock)",
+                found: time.description)
+        }
+        return nil
+    }
+
+    // MARK: Identity
+
+    struct AccountRef {
+        var id: String
+        var domain: String
+        var isMatched: Bool
+    }
+
+    enum Resolution {
+        case account(AccountRef)
+        case ignored
+        case unresolved
+    }
+
+    /// A normalised domain to an account: the reference record owning it, else an unmatched
+    /// ("new logo") account when the model tracks them.
+    func resolve(domain raw: String) -> Resolution {
+        guard let domain = DomainName.normalize(raw) else { return .unresolved }
+        if model.freeMailDomains.contains(domain) { return .unresolved }
+        if let id = directory.accountID(forDomain: domain) { return .account(AccountRef(id: id, domain: domain, isMatched: true)) }
+        if model.competitorDomains.contains(domain) { return .account(AccountRef(id: "new:" + domain, domain: domain, isMatched: false)) }
+        switch model.model.identity.unmatchedAccounts {
+        case .track: return .account(AccountRef(id: "new:" + domain, domain: domain, isMatched: false))
+        case .ignore: return .ignored
+        }
+    }
+
+    private func resolve(accountID: String) -> AccountRef? {
+        guard let record = directory.record(id: accountID) else { return nil }
+        let domain = record.domains.lazy.compactMap(DomainName.normalize).first ?? accountID
+        return AccountRef(id: accountID, domain: domain, isMatched: true)
+    }
+
+    private mutating func count(_ resolution: Resolution) -> Result {
+        switch resolution {
+        case .ignored:
+            state.counters.ignoredUnmatchedSignals += 1
+            return Result(outcome: .ignored)
+        default:
+            state.counters.unresolvedSignals += 1
+            return Result(outcome: .unresolved)
+        }
+    }
+
+    // MARK: Signals
+
+    private mutating func applyPageView(_ view: PageView, credited known: AccountRef? = nil) -> Result {
+        var person = view.email.map { PersonSignal(key: fnv1a64($0.lowercased()), contactPoints: 0, email: $0, role: nil) }
+            ?? PersonSignal(key: fnv1a64("visitor:" + view.visitorID), contactPoints: 0, email: nil, role: nil)
+        var ref = known
+        if ref == nil {
+            var resolution = Resolution.unresolved
+            if let domain = view.accountDomain { resolution = resolve(domain: domain) }
+            if case .unresolved = resolution, let email = view.email, let domain = DomainName.ofEmail(email) {
+                resolution = resolve(domain: domain)
+            }
+            if case .unresolved = resolution, let ip = view.ip, let id = model.ipRanges.account(for: ip), let found = resolve(accountID: id) {
+                resolution = .account(found)
+            }
+            if case .unresolved = resolution, let visitor = state.identifiedVisitors[view.visitorID] {
+                resolution = .account(AccountRef(id: visitor.accountID, domain: visitor.domain, isMatched: visitor.isMatched))
+                person = PersonSignal(key: visitor.personKey, contactPoints: visitor.contactPoints, email: nil, role: nil)
+                state.identifiedVisitors[view.visitorID]?.lastSeen = max(visitor.lastSeen, view.occurredAt)
+            }
+            switch resolution {
+            case .account(let found): ref = found
+            case .unresolved:
+                hold(view)
+                return Result(outcome: .held)
+            case .ignored: return count(resolution)
+            }
+        }
+        guard let ref else { return count(.unresolved) }
+        let path = URLPattern.path(of: view.url)
+        let category = model.pageCategory(path: path)
+        if category == nil { state.counters.uncategorizedPageViews += 1 }
+        var signals = [SignalUpdate(signal: "page:" + (category?.name ?? "other"), signalClass: .pageView, weight: 1)]
+        if category == nil { signals.removeAll() }
+        let topic = model.firstPartyTopic(path: path)
+        return credit(
+            ref, eventID: view.eventID, at: view.occurredAt, signals: signals, person: person,
+            surge: topic.map { .firstParty(topic: $0) }, handRaiser: false)
+    }
+
+    private mutating func applyIntent(_ intent: IntentSurge) -> Result {
+        let resolution = resolve(domain: intent.accountDomain)
+        guard case .account(let ref) = resolution else { return count(resolution) }
+        let rules = model.model.engagement
+        let weight = max(0, intent.score - rules.intentNormalScore) / max(1, 100 - rules.intentNormalScore)
+        let topic = intent.topic.lowercased()
+        return credit(
+            ref, eventID: intent.eventID, at: intent.occurredAt,
+            signals: weight > 0 ? [SignalUpdate(signal: "intent:" + topic, signalClass: .intent, weight: weight)] : [],
+            person: nil, surge: .thirdParty(topic: topic, score: intent.score), handRaiser: false)
+    }
+
+    private mutating func applyForm(_ form: FormSubmission) -> Result {
+        guard let domain = DomainName.ofEmail(form.email) else { return count(.unresolved) }
+        let resolution = resolve(domain: domain)
+        guard case .account(let ref) = resolution else { return count(resolution) }
+        let contactPoints = model.contactPoints(seniority: form.seniority, jobTitle: form.jobTitle)
+        let person = PersonSignal(
+            key: fnv1a64(form.email.lowercased()), contactPoints: contactPoints, email: form.email,
+            role: form.seniority ?? form.jobTitle)
+        var outputs: [EngineOutput] = []
+        if let visitor = form.visitorID {
+            state.identifiedVisitors[visitor] = IdentifiedVisitor(
+                accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched, personKey: person.key,
+                contactPoints: contactPoints, lastSeen: form.occurredAt)
+            outputs += release(visitor: visitor, to: ref, identifiedAt: form.occurredAt, person: person)
+            trimVisitors()
+        }
+        if model.model.engagement.formPoints[form.formType] == nil { state.counters.unknownFormTypes += 1 }
+        var result = credit(
+            ref, eventID: form.eventID, at: form.occurredAt,
+            signals: [SignalUpdate(signal: "form:" + form.formType, signalClass: .form, weight: 1)], person: person,
+            surge: nil, handRaiser: model.handRaiserForms.contains(form.formType))
+        result.outputs = outputs + result.outputs
+        return result
+    }
+
+    // MARK: Anonymous visitors
+
+    private mutating func hold(_ view: PageView) {
+        let rules = model.model.identity
+        var held = state.heldVisitors[view.visitorID] ?? HeldVisitor()
+        held.pageViews.append(view)
+        held.lastSeen = max(held.lastSeen, view.occurredAt)
+        state.counters.heldPageViews += 1
+        if held.pageViews.count > rules.visitorHoldMaxEvents {
+            held.pageViews.sort { ($0.occurredAt, $0.eventID) < ($1.occurredAt, $1.eventID) }
+            let excess = held.pageViews.count - rules.visitorHoldMaxEvents
+            held.pageViews.removeFirst(excess)
+            state.counters.droppedHeldPageViews += excess
+        }
+        state.heldVisitors[view.visitorID] = held
+        if state.heldVisitors.count > rules.visitorHoldMaxVisitors + rules.visitorHoldMaxVisitors / 10 {
+            // Drop the visitors seen longest ago, a tenth at a time, so the cost is amortised.
+            let keep = state.heldVisitors.sorted { ($0.value.lastSeen, $0.key) > ($1.value.lastSeen, $1.key) }.prefix(rules.visitorHoldMaxVisitors)
+            let dropped = state.heldVisitors.count - keep.count
+            state.counters.droppedHeldPageViews += state.heldVisitors.values.reduce(0) { $0 + $1.pageViews.count }
+                - keep.reduce(0) { $0 + $1.value.pageViews.count }
+            state.heldVisitors = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+            _ = dropped
+        }
+    }
+
+    /// Credits a visitor's held views to the account they identified with, at their original times.
+    private mutating func release(visitor: String, to ref: AccountRef, identifiedAt: EventTime, person: PersonSignal) -> [EngineOutput] {
+        guard let held = state.heldVisitors.removeValue(forKey: visitor) else { return [] }
+        let oldest = identifiedAt - .days(model.model.identity.visitorHoldMaxAgeDays)
+        var outputs: [EngineOutput] = []
+        for view in held.pageViews.sorted(by: { ($0.occurredAt, $0.eventID) < ($1.occurredAt, $1.eventID) }) {
+            guard view.occurredAt >= oldest else {
+                state.counters.droppedHeldPageViews += 1
+                continue
+            }
+            var credited = view
+            if credited.email == nil { credited.email = nil }
+            state.counters.releasedPageViews += 1
+            outputs += applyPageViewCredited(credited, to: ref, person: person).outputs
+        }
+        return outputs
+    }
+
+    private mutating func applyPageViewCredited(_ view: PageView, to ref: AccountRef, person: PersonSignal) -> Result {
+        let path = URLPattern.path(of: view.url)
+        let category = model.pageCategory(path: path)
+        if category == nil { state.counters.uncategorizedPageViews += 1 }
+        let signals = category.map { [SignalUpdate(signal: "page:" + $0.name, signalClass: .pageView, weight: 1)] } ?? []
+        return credit(
+            ref, eventID: view.eventID, at: view.occurredAt, signals: signals, person: person,
+            surge: model.firstPartyTopic(path: path).map { .firstParty(topic: $0) }, handRaiser: false)
+    }
+
+    private mutating func trimVisitors() {
+        let limit = model.model.identity.visitorHoldMaxVisitors
+        guard state.identifiedVisitors.count > limit + limit / 10 else { return }
+        let keep = state.identifiedVisitors.sorted { ($0.value.lastSeen, $0.key) > ($1.value.lastSeen, $1.key) }.prefix(limit)
+        state.identifiedVisitors = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+    }
+
+    // MARK: Crediting an account
+
+    struct SignalUpdate {
+        var signal: String
+        var signalClass: SignalClass
+        var weight: Double
+    }
+
+    struct PersonSignal {
+        var key: UInt64
+        var contactPoints: Double
+        var email: String?
+        var role: String?
+    }
+
+    enum SurgeObservation {
+        case firstParty(topic: String)
+        case thirdParty(topic: String, score: Double)
+    }
+
+    private mutating func credit(
+        _ ref: AccountRef, eventID: String, at time: EventTime, signals: [SignalUpdate], person: PersonSignal?,
+        surge: SurgeObservation?, handRaiser: Bool
+    ) -> Result {
+        state.counters.applied += 1
+        if model.competitorDomains.contains(ref.domain) { state.counters.competitorSignals += 1 }
+        if state.accounts[ref.id] == nil { state.accounts[ref.id] = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched) }
+        let model = self.model
+        let record = directory.record(id: ref.id)
+        let outputs = Engine.update(
+            &state.accounts[ref.id]!, model: model, record: record, eventID: eventID, at: time, signals: signals,
+            person: person, surge: surge, handRaiser: handRaiser)
+        return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
+    }
+
+    /// Applies one signal to one account and decides what it triggers.
+    static func update(
+        _ account: inout AccountState, model: CompiledModel, record: AccountRecord?, eventID: String, at time: EventTime,
+        signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool
+    ) -> [EngineOutput] {
+        account.isMatched = record != nil
+        for update in signals {
+            let halfLife = model.halfLife(of: update.signalClass)
+            if let index = account.tallies.firstIndex(where: { $0.signal == update.signal }) {
+                account.tallies[index].count.add(update.weight, at: time, halfLife: halfLife)
+                if (time, eventID) >= (account.tallies[index].lastOccurredAt, account.tallies[index].lastEventID) {
+                    account.tallies[index].lastOccurredAt = time
+                    account.tallies[index].lastEventID = eventID
+                }
+            } else {
+                var count = DecayedSum()
+                count.add(update.weight, at: time, halfLife: halfLife)
+                account.tallies.append(
+                    SignalTally(signal: update.signal, signalClass: update.signalClass, count: count, lastEventID: eventID, lastOccurredAt: time))
+            }
+        }
+        if let person {
+            if let index = account.people.firstIndex(where: { $0.key == person.key }) {
+                account.people[index].lastSeen = max(account.people[index].lastSeen, time)
+                if person.email != nil { account.people[index].contactPoints = person.contactPoints }
+            } else {
+                account.people.append(EngagedPerson(key: person.key, lastSeen: time, contactPoints: person.contactPoints))
+                if account.people.count > model.model.committee.maxPeople {
+                    account.people.sort { ($0.lastSeen, $0.key) > ($1.lastSeen, $1.key) }
+                    account.people.removeLast(account.people.count - model.model.committee.maxPeople)
+                }
+            }
+        }
+        account.lastEventAt = max(account.lastEventAt, time)
+        account.eventCount += 1
+        let now = account.lastEventAt
+        let isCompetitor = model.competitorDomains.contains(account.domain)
+
+        // Surges.
+        var surgeChanges: [(index: Int, kind: SurgeTrigger.Kind)] = []
+        switch surge {
+        case .thirdParty(let topic, let score):
+            let index = surgeIndex(&account, topic: topic, source: .thirdParty)
+            if let kind = model.observeThirdParty(&account.surges[index], score: score, at: time) { surgeChanges.append((index, kind)) }
+        case .firstParty(let topic):
+            let index = surgeIndex(&account, topic: topic, source: .firstParty)
+            model.observeFirstParty(&account.surges[index], at: time)
+        case nil:
+            break
+        }
+        for index in account.surges.indices where account.surges[index].source == .firstParty {
+            if case .firstParty(let topic) = surge, topic == account.surges[index].topic {
+                if let kind = model.evaluateFirstParty(&account.surges[index], now: now) { surgeChanges.append((index, kind)) }
+            } else if account.surges[index].active, let kind = model.evaluateFirstParty(&account.surges[index], now: now) {
+                surgeChanges.append((index, kind))
+            }
+        }
+        var outputs: [EngineOutput] = []
+        if !isCompetitor {
+            for change in surgeChanges {
+                let surge = account.surges[change.index]
+                let id = "st_" + SHA256.hex(
+                    ["surge", account.accountID, surge.topic, surge.source.rawValue, change.kind.rawValue, eventID].joined(separator: "\u{1F}"),
+                    characters: 24)
+                outputs.append(.surgeTrigger(SurgeTrigger(
+                    id: id, accountID: account.accountID, accountDomain: account.domain, topic: surge.topic, kind: change.kind,
+                    source: surge.source, at: now, current: surge.lastCurrent, baseline: surge.lastBaseline,
+                    triggerEventID: eventID, configVersion: model.version)))
+            }
+        }
+
+        // Scores, band and routing.
+        let scores = model.scores(of: account, record: record, at: now)
+        let previousBand = account.band
+        account.band = model.band(previous: previousBand, composite: scores.composite)
+        let surgeStarted = surgeChanges.first { $0.kind == .started }.map { account.surges[$0.index] }
+        var trigger: RouteTrigger?
+        var reason = ""
+        if handRaiser, let signal = signals.first {
+            trigger = .handRaiser
+            reason = "hand-raiser form \(signal.signal.dropFirst(5))"
+        } else if account.band == .hot && previousBand != .hot {
+            trigger = .mql
+            reason = "composite \(JSONWriter.format(points: scores.composite)) crossed the MQL threshold \(JSONWriter.format(points: model.model.bands.hot))"
+        } else if let started = surgeStarted, record == nil ? model.model.routing.routeUnmatchedSurges : scores.fit >= model.model.routing.surgeMinFit {
+            trigger = .surge
+            reason = "\(started.source == .firstParty ? "first-party" : "third-party") surge on \(started.topic) (current \(JSONWriter.format(points: started.lastCurrent)), baseline \(JSONWriter.format(points: started.lastBaseline)))"
+                + (record == nil ? ", new logo" : ", fit \(JSONWriter.format(points: scores.fit))")
+        }
+        guard let trigger, !isCompetitor else { return outputs }
+        if let lifecycle = record?.lifecycle?.rawValue, model.skipLifecycles.contains(lifecycle) { return outputs }
+        if let lastAt = account.lastRoutedAt, let lastBand = account.lastRoutedBand,
+            now - lastAt < .days(model.model.routing.rerouteWindowDays), account.band <= lastBand
+        {
+            return outputs
+        }
+        let assignee = model.assignee(for: account, record: record)
+        let sla = EventDuration.minutes(model.slaMinutes(trigger: trigger, band: account.band))
+        let contact = person?.email.map { email in
+            ContactReference(id: ContactReference.hashedID(email: email), domain: DomainName.ofEmail(email), role: person?.role)
+        }
+        let id = "rd_" + SHA256.hex(
+            ["routing", account.accountID, trigger.rawValue, eventID, String(now.milliseconds)].joined(separator: "\u{1F}"), characters: 24)
+        outputs.append(.routingDecision(RoutingDecision(
+            id: id, accountID: account.accountID, accountDomain: account.domain, at: now, trigger: trigger, band: account.band,
+            scores: scores, threshold: model.model.bands.hot, assignee: assignee, slaDueAt: now + sla, reason: reason,
+            contact: contact, triggerEventIDs: [eventID], configVersion: model.version)))
+        account.lastRoutedAt = now
+        account.lastRoutedBand = account.band
+        return outputs
+    }
+
+    private static func surgeIndex(_ account: inout AccountState, topic: String, source: SurgeSource) -> Int {
+        if let index = account.surges.firstIndex(where: { $0.topic == topic && $0.source == source }) { return index }
+        account.surges.append(TopicSurge(topic: topic, source: source))
+        return account.surges.count - 1
+    }
+}

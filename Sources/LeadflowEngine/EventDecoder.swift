@@ -1,0 +1,332 @@
+/// Decodes input messages (JSON bytes) into events, validating them exactly as the schemas in
+/// `schemas/` do, in one pass over the bytes. Every failure is a `Rejection` naming the field.
+public enum EventDecoder {
+    /// Largest accepted epoch-milliseconds timestamp (9999-12-31T23:59:59.999Z).
+    static let maxEpochMilliseconds: Int64 = 253_402_300_799_999
+
+    public static func decode(_ bytes: [UInt8]) -> Result<InputEvent, Rejection> {
+        bytes.withUnsafeBufferPointer { decode($0) }
+    }
+
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<InputEvent, Rejection> {
+        do {
+            var reader = JSONReader(bytes)
+            let members: [JSONReader.Member]
+            do { members = try reader.topLevelMembers() } catch {
+                throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(error.message) at byte \(error.offset)")
+            }
+            let fields = Fields(reader: reader, members: members)
+            let type = try fields.requiredString("type")
+            switch type {
+            case "page_view": return .success(.pageView(try pageView(fields)))
+            case "intent_surge": return .success(.intentSurge(try intentSurge(fields)))
+            case "form_submission": return .success(.formSubmission(try formSubmission(fields)))
+            default:
+                throw Rejection(
+                    .unknownEventType, field: "type", expected: "one of page_view, intent_surge, form_submission",
+                    found: Fields.quoted(type))
+            }
+        } catch let rejection as Rejection {
+            return .failure(rejection)
+        } catch {
+            return .failure(Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(error)"))
+        }
+    }
+
+    /// Decodes one account reference record (a JSONL line or a compacted-topic value).
+    public static func decodeAccount(_ bytes: [UInt8]) -> Result<AccountRecord, Rejection> {
+        bytes.withUnsafeBufferPointer { buffer in
+            do {
+                var reader = JSONReader(buffer)
+                let members: [JSONReader.Member]
+                do { members = try reader.topLevelMembers() } catch let failure as JSONReader.Failure {
+                    throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(failure.message) at byte \(failure.offset)")
+                }
+                let fields = Fields(reader: reader, members: members)
+                if let type = try fields.optionalString("type"), type != "account" {
+                    throw Rejection(.invalidValue, field: "type", expected: "\"account\"", found: Fields.quoted(type))
+                }
+                return .success(try account(fields))
+            } catch let rejection as Rejection {
+                return .failure(rejection)
+            } catch {
+                return .failure(Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(error)"))
+            }
+        }
+    }
+
+    private static func common(_ fields: Fields) throws -> (String, EventTime) {
+        (try fields.requiredString("event_id", maxLength: 256), try fields.time("occurred_at"))
+    }
+
+    private static func pageView(_ fields: Fields) throws -> PageView {
+        let (eventID, occurredAt) = try common(fields)
+        try fields.checkPrefixedStrings("utm_")
+        return PageView(
+            eventID: eventID, occurredAt: occurredAt,
+            visitorID: try fields.requiredString("visitor_id", maxLength: 256),
+            url: try fields.requiredString("url", maxLength: 4_096, check: .url),
+            accountDomain: try fields.optionalString("account_domain", maxLength: 253, check: .domain),
+            ip: try fields.optionalString("ip", maxLength: 45, allowEmpty: false),
+            referrer: try fields.optionalString("referrer", maxLength: 4_096),
+            title: try fields.optionalString("title", maxLength: 1_024),
+            engagedMilliseconds: try fields.optionalInteger("engaged_ms", in: 0...86_400_000).map(Int64.init),
+            email: try fields.optionalString("email", maxLength: 320, check: .email))
+    }
+
+    private static func intentSurge(_ fields: Fields) throws -> IntentSurge {
+        let (eventID, occurredAt) = try common(fields)
+        return IntentSurge(
+            eventID: eventID, occurredAt: occurredAt,
+            accountDomain: try fields.requiredString("account_domain", maxLength: 253, check: .domain),
+            topic: try fields.requiredString("topic", maxLength: 128),
+            score: try fields.requiredNumber("score", in: 0...100),
+            provider: try fields.optionalString("provider", maxLength: 128))
+    }
+
+    private static func formSubmission(_ fields: Fields) throws -> FormSubmission {
+        let (eventID, occurredAt) = try common(fields)
+        return FormSubmission(
+            eventID: eventID, occurredAt: occurredAt,
+            email: try fields.requiredString("email", maxLength: 320, check: .email),
+            formType: try fields.requiredString("form_type", maxLength: 64, check: .identifier),
+            visitorID: try fields.optionalString("visitor_id", maxLength: 256),
+            jobTitle: try fields.optionalString("job_title", maxLength: 256, allowEmpty: true),
+            seniority: try fields.optionalString("seniority", maxLength: 64, allowEmpty: true),
+            company: try fields.optionalString("company", maxLength: 256, allowEmpty: true),
+            country: try fields.optionalString("country", maxLength: 2, check: .countryCode),
+            consent: try fields.optionalBool("consent"))
+    }
+
+    private static func account(_ fields: Fields) throws -> AccountRecord {
+        let lifecycleText = try fields.optionalString("lifecycle")
+        var lifecycle: AccountRecord.Lifecycle?
+        if let lifecycleText {
+            guard let value = AccountRecord.Lifecycle(rawValue: lifecycleText) else {
+                throw Rejection(
+                    .invalidValue, field: "lifecycle", expected: "one of prospect, open_opportunity, customer",
+                    found: Fields.quoted(lifecycleText))
+            }
+            lifecycle = value
+        }
+        let domains = try fields.requiredStringArray("domains", check: .domain, minItems: 1)
+        return AccountRecord(
+            accountID: try fields.requiredString("account_id", maxLength: 256),
+            domains: domains,
+            name: try fields.requiredString("name", maxLength: 512, allowEmpty: true),
+            industry: try fields.requiredString("industry", maxLength: 128, allowEmpty: true),
+            employees: try fields.requiredInteger("employees", in: 0...100_000_000),
+            annualRevenue: try fields.requiredNumber("annual_revenue", in: 0...1e15),
+            country: try fields.requiredString("country", maxLength: 2, check: .countryCode),
+            technologies: try fields.requiredStringArray("technologies", check: nil, minItems: 0),
+            ownerID: try fields.optionalString("owner_id", maxLength: 256),
+            lifecycle: lifecycle)
+    }
+}
+
+/// Typed access to the top-level members of one document, with the schema's checks.
+private struct Fields {
+    let reader: JSONReader
+    let members: [JSONReader.Member]
+
+    /// String formats the schemas constrain with a pattern.
+    enum Check {
+        case url, domain, email, identifier, countryCode
+
+        var expected: String {
+            switch self {
+            case .url: "an http(s) URL"
+            case .domain: "a domain name such as acme.com"
+            case .email: "an email address"
+            case .identifier: "a lower-case identifier such as demo_request"
+            case .countryCode: "an ISO 3166-1 alpha-2 country code such as US"
+            }
+        }
+
+        func accepts(_ text: String) -> Bool {
+            switch self {
+            case .url: text.hasPrefix("http://") || text.hasPrefix("https://")
+            case .domain: DomainName.isValidSyntax(text)
+            case .email: Self.isEmail(text)
+            case .identifier: Self.isIdentifier(text)
+            case .countryCode: text.utf8.count == 2 && text.utf8.allSatisfy { $0 >= 65 && $0 <= 90 }
+            }
+        }
+
+        /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+        private static func isEmail(_ text: String) -> Bool {
+            let bytes = Array(text.utf8)
+            guard let at = bytes.firstIndex(of: 64), at > 0 else { return false }
+            let local = bytes[..<at]
+            let domain = bytes[(at + 1)...]
+            func plain(_ byte: UInt8) -> Bool { byte != 64 && byte != 32 && !(9...13).contains(byte) }
+            guard local.allSatisfy(plain), domain.allSatisfy(plain) else { return false }
+            guard let dot = domain.lastIndex(of: 46) else { return false }
+            return dot > domain.startIndex && dot < domain.endIndex - 1
+        }
+
+        /// `^[a-z][a-z0-9_]*$`
+        private static func isIdentifier(_ text: String) -> Bool {
+            guard let first = text.utf8.first, (97...122).contains(first) else { return false }
+            return text.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        let clipped = text.count > 60 ? String(text.prefix(57)) + "…" : text
+        return "\"" + clipped + "\""
+    }
+
+    /// The member with this name (the last one, as JSON parsers that keep one value do).
+    func value(_ name: StaticString) -> JSONReader.Value? {
+        for member in members.reversed() where reader.key(member, is: name) { return member.value }
+        return nil
+    }
+
+    func describe(_ value: JSONReader.Value) -> String {
+        switch value {
+        case .string(let range, let escaped): "string " + Self.quoted(reader.string(range, escaped: escaped))
+        case .number(let number, let isInteger): (isInteger ? "integer " : "number ") + Self.format(number)
+        case .bool(let flag): "boolean \(flag)"
+        case .null: "null"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    static func format(_ number: Double) -> String {
+        number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+    }
+
+    func requiredString(_ name: StaticString, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil) throws -> String {
+        guard let value = try optionalString(name, maxLength: maxLength, allowEmpty: allowEmpty, check: check, nullable: false) else {
+            throw Rejection(.missingField, field: "\(name)", expected: check?.expected ?? "a string", found: "nothing")
+        }
+        return value
+    }
+
+    func optionalString(_ name: StaticString, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil, nullable: Bool = true) throws -> String? {
+        guard let value = value(name) else { return nil }
+        if case .null = value, nullable { return nil }
+        guard case .string(let range, let escaped) = value else {
+            throw Rejection(.wrongType, field: "\(name)", expected: check?.expected ?? "a string", found: describe(value))
+        }
+        let text = reader.string(range, escaped: escaped)
+        let length = text.unicodeScalars.count
+        if length == 0 && !allowEmpty {
+            throw Rejection(.invalidValue, field: "\(name)", expected: check?.expected ?? "a non-empty string", found: "an empty string")
+        }
+        if length > maxLength {
+            throw Rejection(.invalidValue, field: "\(name)", expected: "at most \(maxLength) characters", found: "\(length) characters")
+        }
+        if let check, !check.accepts(text) {
+            throw Rejection(.invalidValue, field: "\(name)", expected: check.expected, found: Self.quoted(text))
+        }
+        return text
+    }
+
+    func time(_ name: StaticString) throws -> EventTime {
+        guard let value = value(name) else {
+            throw Rejection(.missingField, field: "\(name)", expected: "an RFC 3339 timestamp or epoch milliseconds", found: "nothing")
+        }
+        switch value {
+        case .string(let range, let escaped):
+            let parsed: EventTime? =
+                escaped
+                ? RFC3339.parse(reader.string(range, escaped: true))
+                : RFC3339.parse(UnsafeBufferPointer(rebasing: reader.bytes[range]))
+            guard let parsed else {
+                throw Rejection(
+                    .invalidValue, field: "\(name)", expected: "an RFC 3339 timestamp such as 2026-11-23T10:15:00Z",
+                    found: describe(value))
+            }
+            return parsed
+        case .number(let number, isInteger: true) where number >= 0 && number <= Double(EventDecoder.maxEpochMilliseconds):
+            return EventTime(milliseconds: Int64(number))
+        default:
+            throw Rejection(
+                .wrongType, field: "\(name)", expected: "an RFC 3339 timestamp or non-negative epoch milliseconds",
+                found: describe(value))
+        }
+    }
+
+    func requiredNumber(_ name: StaticString, in range: ClosedRange<Double>) throws -> Double {
+        guard let value = value(name) else { throw Rejection(.missingField, field: "\(name)", expected: "a number", found: "nothing") }
+        guard case .number(let number, _) = value else {
+            throw Rejection(.wrongType, field: "\(name)", expected: "a number", found: describe(value))
+        }
+        guard number.isFinite, range.contains(number) else {
+            throw Rejection(
+                .invalidValue, field: "\(name)",
+                expected: "a number from \(Self.format(range.lowerBound)) to \(Self.format(range.upperBound))",
+                found: Self.format(number))
+        }
+        return number
+    }
+
+    func requiredInteger(_ name: StaticString, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = try optionalInteger(name, in: range, nullable: false) else {
+            throw Rejection(.missingField, field: "\(name)", expected: "an integer", found: "nothing")
+        }
+        return value
+    }
+
+    func optionalInteger(_ name: StaticString, in range: ClosedRange<Int>, nullable: Bool = true) throws -> Int? {
+        guard let value = value(name) else { return nil }
+        if case .null = value, nullable { return nil }
+        guard case .number(let number, let isInteger) = value, isInteger || number == number.rounded() else {
+            throw Rejection(.wrongType, field: "\(name)", expected: "an integer", found: describe(value))
+        }
+        guard number >= Double(range.lowerBound), number <= Double(range.upperBound) else {
+            throw Rejection(
+                .invalidValue, field: "\(name)", expected: "an integer from \(range.lowerBound) to \(range.upperBound)",
+                found: Self.format(number))
+        }
+        return Int(number)
+    }
+
+    func optionalBool(_ name: StaticString) throws -> Bool? {
+        guard let value = value(name) else { return nil }
+        switch value {
+        case .null: return nil
+        case .bool(let flag): return flag
+        default: throw Rejection(.wrongType, field: "\(name)", expected: "a boolean", found: describe(value))
+        }
+    }
+
+    func requiredStringArray(_ name: StaticString, check: Check?, minItems: Int) throws -> [String] {
+        guard let value = value(name) else {
+            throw Rejection(.missingField, field: "\(name)", expected: "an array of strings", found: "nothing")
+        }
+        guard case .array(let range) = value else {
+            throw Rejection(.wrongType, field: "\(name)", expected: "an array of strings", found: describe(value))
+        }
+        var strings: [String] = []
+        for (position, element) in reader.elements(of: range).enumerated() {
+            guard case .string(let elementRange, let escaped) = element else {
+                throw Rejection(.wrongType, field: "\(name)[\(position)]", expected: "a string", found: describe(element))
+            }
+            let text = reader.string(elementRange, escaped: escaped)
+            if let check, !check.accepts(text) {
+                throw Rejection(.invalidValue, field: "\(name)[\(position)]", expected: check.expected, found: Self.quoted(text))
+            }
+            strings.append(text)
+        }
+        guard strings.count >= minItems else {
+            throw Rejection(.invalidValue, field: "\(name)", expected: "at least \(minItems) item(s)", found: "an empty array")
+        }
+        return strings
+    }
+
+    /// Members whose names start with `prefix` (e.g. `utm_`) must be strings.
+    func checkPrefixedStrings(_ prefix: StaticString) throws {
+        for member in members where reader.keyHasPrefix(member, prefix) {
+            switch member.value {
+            case .string, .null: continue
+            default:
+                let name = reader.string(member.key, escaped: member.keyEscaped)
+                throw Rejection(.wrongType, field: name, expected: "a string", found: describe(member.value))
+            }
+        }
+    }
+}

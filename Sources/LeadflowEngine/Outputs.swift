@@ -1,0 +1,144 @@
+/// The version of the output contracts in `schemas/`.
+public let outputSchemaVersion = "1.0"
+
+/// The person behind the triggering signal, without their address: a hash, their company
+/// domain and their role.
+public struct ContactReference: Sendable, Hashable {
+    public var id: String
+    public var domain: String?
+    public var role: String?
+
+    /// `c_` + the first 24 hex digits of SHA-256 of the lower-cased email.
+    public static func hashedID(email: String) -> String { "c_" + SHA256.hex(email.lowercased(), characters: 24) }
+}
+
+/// "Route this account to this person by then, and here is why." Published keyed by account id.
+public struct RoutingDecision: Sendable, Hashable {
+    public var id: String
+    public var accountID: String
+    public var accountDomain: String
+    public var at: EventTime
+    public var trigger: RouteTrigger
+    public var band: Band
+    public var scores: Scores
+    public var threshold: Double
+    public var assignee: Assignee
+    public var slaDueAt: EventTime
+    public var reason: String
+    public var contact: ContactReference?
+    public var triggerEventIDs: [String]
+    public var configVersion: String
+
+    /// The contract's JSON, fields in a fixed order.
+    public func json(replayed: Bool = false) -> String {
+        var writer = JSONWriter()
+        writer.field("type", "routing_decision")
+        writer.field("schema_version", outputSchemaVersion)
+        writer.field("id", id)
+        writer.field("account_id", accountID)
+        writer.field("account_domain", accountDomain)
+        writer.field("at", at.description)
+        writer.field("trigger", trigger.rawValue)
+        writer.field("band", band.description)
+        var scoreWriter = JSONWriter()
+        scoreWriter.field("fit", points: scores.fit)
+        scoreWriter.field("engagement", points: scores.engagement)
+        scoreWriter.field("signals", points: scores.signals)
+        scoreWriter.field("committee", points: scores.committee)
+        scoreWriter.field("contact", points: scores.contact)
+        scoreWriter.field("composite", points: scores.composite)
+        scoreWriter.field("engaged_people", scores.engagedPeople)
+        writer.field("scores", raw: scoreWriter.finish())
+        writer.field("threshold", points: threshold)
+        var assigneeWriter = JSONWriter()
+        assigneeWriter.field("kind", assignee.kind.rawValue)
+        assigneeWriter.field("id", assignee.id)
+        writer.field("assignee", raw: assigneeWriter.finish())
+        writer.field("sla_due_at", slaDueAt.description)
+        writer.field("reason", reason)
+        if let contact {
+            var contactWriter = JSONWriter()
+            contactWriter.field("id", contact.id)
+            contactWriter.field("domain", contact.domain)
+            contactWriter.field("role", contact.role)
+            writer.field("contact", raw: contactWriter.finish())
+        } else {
+            writer.field("contact", raw: "null")
+        }
+        writer.field("top_signals", raw: JSONWriter.array(scores.topSignals.map { signal in
+            var signalWriter = JSONWriter()
+            signalWriter.field("signal", signal.signal)
+            signalWriter.field("points", points: signal.points)
+            signalWriter.field("occurred_at", signal.occurredAt.description)
+            signalWriter.field("event_id", signal.eventID)
+            return signalWriter.finish()
+        }))
+        writer.field("trigger_event_ids", strings: triggerEventIDs)
+        writer.field("config_version", configVersion)
+        if replayed { writer.field("replayed", true) }
+        return writer.finish()
+    }
+}
+
+/// A surge started or ended on one topic of one account. Published keyed by account id.
+public struct SurgeTrigger: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case started = "surge_started", ended = "surge_ended" }
+    public var id: String
+    public var accountID: String
+    public var accountDomain: String
+    public var topic: String
+    public var kind: Kind
+    public var source: SurgeSource
+    public var at: EventTime
+    public var current: Double
+    public var baseline: Double
+    public var triggerEventID: String
+    public var configVersion: String
+
+    public func json(replayed: Bool = false) -> String {
+        var writer = JSONWriter()
+        writer.field("type", "surge_trigger")
+        writer.field("schema_version", outputSchemaVersion)
+        writer.field("id", id)
+        writer.field("account_id", accountID)
+        writer.field("account_domain", accountDomain)
+        writer.field("topic", topic)
+        writer.field("kind", kind.rawValue)
+        writer.field("source", source.rawValue)
+        writer.field("at", at.description)
+        writer.field("current", points: current)
+        writer.field("baseline", points: baseline)
+        writer.field("trigger_event_ids", strings: [triggerEventID])
+        writer.field("config_version", configVersion)
+        if replayed { writer.field("replayed", true) }
+        return writer.finish()
+    }
+}
+
+/// What one input produced for downstream topics.
+public enum EngineOutput: Sendable, Hashable {
+    case routingDecision(RoutingDecision)
+    case surgeTrigger(SurgeTrigger)
+
+    public var id: String {
+        switch self {
+        case .routingDecision(let decision): decision.id
+        case .surgeTrigger(let trigger): trigger.id
+        }
+    }
+
+    /// The message key: the account id.
+    public var accountID: String {
+        switch self {
+        case .routingDecision(let decision): decision.accountID
+        case .surgeTrigger(let trigger): trigger.accountID
+        }
+    }
+
+    public func json(replayed: Bool = false) -> String {
+        switch self {
+        case .routingDecision(let decision): decision.json(replayed: replayed)
+        case .surgeTrigger(let trigger): trigger.json(replayed: replayed)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// The scores of an account at one moment, and the signals behind them.
+public struct Scores: Sendable, Hashable {
+    public var fit: Double
+    /// Signal points after decay and diminishing returns.
+    public var signals: Double
+    /// Buying-committee bonus.
+    public var committee: Double
+    /// Points of the most senior engaged person (negative for students, recruiters, …).
+    public var contact: Double
+    public var engagement: Double { signals + committee }
+    public var composite: Double { fit + signals + committee + contact }
+    public var engagedPeople: Int
+    public var topSignals: [SignalContribution]
+}
+
+/// One signal's share of the score now, for explanations.
+public struct SignalContribution: Sendable, Hashable {
+    public var signal: String
+    public var points: Double
+    public var occurredAt: EventTime
+    public var eventID: String
+}
+
+extension CompiledModel {
+    /// Points of one full occurrence of a signal (before decay and repeats).
+    func points(of tally: SignalTally) -> Double {
+        switch tally.signalClass {
+        case .pageView:
+            let name = tally.signal.dropFirst(5)  // "page:"
+            return pageCategories.first { $0.name == name }?.points ?? 0
+        case .form:
+            return model.engagement.formPoints[String(tally.signal.dropFirst(5))] ?? 0  // "form:"
+        case .intent:
+            return model.engagement.intentPoints
+        }
+    }
+
+    func fit(record: AccountRecord?, domain: String) -> Double {
+        if competitorDomains.contains(domain) { return model.fit.competitorPoints }
+        guard let record else { return 0 }
+        let rules = model.fit
+        var points = 0.0
+        let industry = record.industry.lowercased()
+        if icpIndustries.contains(industry) { points += rules.icpIndustryPoints }
+        if excludedIndustries.contains(industry) { points += rules.excludedIndustryPoints }
+        if let band = rules.employeeBands.first(where: { $0.min <= record.employees && record.employees <= $0.max }) {
+            points += band.points
+        }
+        if let band = rules.revenueBands.first(where: { $0.min <= record.annualRevenue && record.annualRevenue <= ($0.max ?? .infinity) }) {
+            points += band.points
+        }
+        if icpCountries.contains(record.country.uppercased()) { points += rules.icpCountryPoints }
+        let technologies = Set(record.technologies.map { $0.lowercased() })
+        if !technologies.isDisjoint(with: complementaryTechnologies) { points += rules.complementaryTechnologyPoints }
+        for rule in rules.technologyRules where technologies.contains(rule.technology.lowercased()) == rule.present {
+            points += rule.points
+        }
+        return min(100, max(-100, points))
+    }
+
+    func scores(of account: AccountState, record: AccountRecord?, at now: EventTime) -> Scores {
+        var contributions: [SignalContribution] = []
+        var signals = 0.0
+        for tally in account.tallies {
+            let count = tally.count.value(at: now, halfLife: halfLife(of: tally.signalClass))
+            let points = self.points(of: tally) * diminishingReturns(count, repeatFactor: model.engagement.repeatFactor)
+            signals += points
+            if abs(points) >= 0.005 {
+                contributions.append(SignalContribution(signal: tally.signal, points: points, occurredAt: tally.lastOccurredAt, eventID: tally.lastEventID))
+            }
+        }
+        contributions.sort { ($0.points, $1.signal) > ($1.points, $0.signal) }
+        let since = now - committeeWindow
+        let recent = account.people.filter { $0.lastSeen >= since }
+        let committee = model.committee.bonuses.filter { recent.count >= $0.people }.map(\.points).max() ?? 0
+        let contact = recent.map(\.contactPoints).max() ?? 0
+        return Scores(
+            fit: fit(record: record, domain: account.domain), signals: signals, committee: committee, contact: contact,
+            engagedPeople: recent.count, topSignals: Array(contributions.prefix(5)))
+    }
+
+    /// The band after `previous`, with hysteresis: rising needs the threshold, falling needs the
+    /// threshold minus the hysteresis, so a score hovering at a line does not flap.
+    func band(previous: Band, composite: Double) -> Band {
+        let rules = model.bands
+        let raw: Band = composite >= rules.hot ? .hot : composite >= rules.warm ? .warm : .cold
+        if raw > previous { return raw }
+        var band = previous
+        if band == .hot && composite < rules.hot - rules.hysteresis { band = .warm }
+        if band == .warm && composite < rules.warm - rules.hysteresis { band = .cold }
+        return band
+    }
+}
