@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // librdkafka from the system (pkg-config `rdkafka`, Debian `librdkafka-dev`).
@@ -39,11 +41,17 @@ let package = Package(
         ),
         // The engine: decoding, identity, scoring, surges and routing. Pure: no Kafka, files or clock.
         .target(name: "LeadflowEngine", swiftSettings: strictSettings),
+        // leadflow.yaml: parsing and validation with every problem reported by path.
+        .target(
+            name: "LeadflowConfig",
+            dependencies: ["LeadflowEngine", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         // The `leadflow` command line.
         .executableTarget(
             name: "LeadflowCLI",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -52,6 +60,15 @@ let package = Package(
         .testTarget(
             name: "LeadflowKafkaTests",
             dependencies: ["LeadflowKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeadflowEngineTests",
+            dependencies: [
+                "LeadflowEngine", "LeadflowConfig",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ],

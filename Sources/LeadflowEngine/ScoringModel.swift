@@ -16,6 +16,7 @@ public struct ScoringModel: Sendable, Hashable, Codable {
 
 /// Fit (0–100, negative for disqualified accounts) from firmographics and technographics.
 public struct FitRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct EmployeeBand: Sendable, Hashable, Codable {
         public var min: Int
         public var max: Int
@@ -59,6 +60,7 @@ public struct FitRules: Sendable, Hashable, Codable {
 
 /// Points for the person behind a signal (seniority and job title).
 public struct ContactRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct TitleRule: Sendable, Hashable, Codable {
         /// Case-insensitive substring of the job title.
         public var contains: String
@@ -76,6 +78,7 @@ public struct ContactRules: Sendable, Hashable, Codable {
 
 /// Points per signal, decayed in event time, with diminishing returns for repeats.
 public struct EngagementRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct PageCategory: Sendable, Hashable, Codable {
         public var name: String
         public var points: Double
@@ -111,6 +114,7 @@ public struct EngagementRules: Sendable, Hashable, Codable {
 
 /// Several people engaging from one account is a stronger signal than one person engaging a lot.
 public struct CommitteeRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct Bonus: Sendable, Hashable, Codable {
         public var people: Int
         public var points: Double
@@ -125,6 +129,7 @@ public struct CommitteeRules: Sendable, Hashable, Codable {
 
 /// Composite bands; the MQL threshold is the hot threshold.
 public struct BandRules: Sendable, Hashable, Codable {
+    public init() {}
     public var hot: Double = 100
     public var warm: Double = 60
     /// A band is left only when the composite falls this far below its threshold.
@@ -132,7 +137,9 @@ public struct BandRules: Sendable, Hashable, Codable {
 }
 
 public struct SurgeRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct ThirdParty: Sendable, Hashable, Codable {
+        public init() {}
         /// A topic score at or above this may start a surge…
         public var threshold: Double = 60
         /// …when it is also this many points above the account's own baseline for the topic.
@@ -150,6 +157,7 @@ public struct SurgeRules: Sendable, Hashable, Codable {
         public init(name: String, patterns: [String]) { self.name = name; self.patterns = patterns }
     }
     public struct FirstParty: Sendable, Hashable, Codable {
+        public init() {}
         public var topics: [FirstPartyTopic] = [
             FirstPartyTopic(name: "pricing", patterns: ["/pricing*", "/plans*"]),
             FirstPartyTopic(name: "integrations", patterns: ["/integrations*", "/docs/integrations*"]),
@@ -172,6 +180,7 @@ public struct SurgeRules: Sendable, Hashable, Codable {
 }
 
 public struct RoutingRules: Sendable, Hashable, Codable {
+    public init() {}
     public struct Territory: Sendable, Hashable, Codable {
         public var name: String
         public var countries: [String]
@@ -211,6 +220,7 @@ public struct RoutingRules: Sendable, Hashable, Codable {
 }
 
 public struct IdentityRules: Sendable, Hashable, Codable {
+    public init() {}
     public enum UnmatchedPolicy: String, Sendable, Hashable, Codable { case track, ignore }
     public struct IPRange: Sendable, Hashable, Codable {
         public var cidr: String
@@ -226,6 +236,7 @@ public struct IdentityRules: Sendable, Hashable, Codable {
 }
 
 public struct InputRules: Sendable, Hashable, Codable {
+    public init() {}
     /// Events stamped further than this past the caller's clock reading are rejected.
     public var maxFutureSkewMinutes: Double = 60
     /// Events older than this before the caller's clock reading are rejected.
