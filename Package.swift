@@ -68,7 +68,6 @@ let package = Package(
                 "LeadflowEngine", "LeadflowConfig",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
     ],

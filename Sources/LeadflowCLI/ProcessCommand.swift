@@ -11,7 +11,9 @@ struct ProcessCommand: ParsableCommand {
             Reads one JSON event per line from standard input, in file order, and writes one output \
             event (routing decision or surge trigger) per line to standard output. Rejected events go to \
             standard error as JSON lines with their line number and reason; a summary follows at the end. \
-            The clock for sanity checks is the newest event time seen so far.
+            Events stamped more than max_future_skew_minutes after --clock (default: the time the run \
+            started) are rejected as future_timestamp; pass a fixed --clock to make a run reproducible \
+            whenever it happens.
             """
     )
 
@@ -21,7 +23,18 @@ struct ProcessCommand: ParsableCommand {
     @Option(help: "Account reference data (JSON Lines, or CSV by extension); overrides accounts_file in the config.")
     var accounts: String?
 
+    @Option(help: "The clock reading for the future-timestamp check: 'now' or an RFC 3339 time.")
+    var clock: String = "now"
+
     func run() throws {
+        let clockReading: EventTime
+        if clock == "now" {
+            clockReading = EventTime(milliseconds: Int64(Date().timeIntervalSince1970 * 1_000))
+        } else if let parsed = RFC3339.parse(clock) {
+            clockReading = parsed
+        } else {
+            throw ValidationError("--clock must be 'now' or an RFC 3339 time such as 2026-11-23T10:00:00Z, got '\(clock)'")
+        }
         let configuration = try LeadflowConfiguration.load(path: config)
         var directory = AccountDirectory()
         if let path = accounts ?? configuration.accountsFile {
@@ -40,7 +53,7 @@ struct ProcessCommand: ParsableCommand {
         while let line = reader.next() {
             lineNumber += 1
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
-            let result = engine.process(line, clock: engine.state.newestEventTime)
+            let result = engine.process(line, clock: clockReading)
             if let rejection = result.rejection {
                 FileHandle.standardError.write(Data("{\"line\":\(lineNumber),\"rejection\":\(rejection.json)}\n".utf8))
             }

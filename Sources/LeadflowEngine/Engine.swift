@@ -27,9 +27,12 @@ public struct Engine: Sendable {
         public var accountID: String?
     }
 
-    /// Decodes and applies one message. `clock` is the caller's time reading (the daemon's
-    /// wall clock, or the newest event time offline); events too far past it or older than the
-    /// state horizon are rejected. Nil skips those checks.
+    /// Decodes and applies one message. `clock` is the caller's reading of the current time
+    /// (the daemon passes the input record's Kafka timestamp, so replay sees the same reading;
+    /// offline runs pass the time they started or a fixed `--clock`): events stamped further
+    /// past it than `max_future_skew_minutes` are rejected, so one event dated 2099 cannot wreck
+    /// decay for everyone after it. Events older than `state_horizon_days` before the newest
+    /// event time already applied are rejected too. A nil clock skips the future check.
     public mutating func process(_ bytes: [UInt8], clock: EventTime?) -> Result {
         switch EventDecoder.decode(bytes) {
         case .success(let event): return apply(event, clock: clock)
@@ -40,7 +43,7 @@ public struct Engine: Sendable {
     }
 
     public mutating func apply(_ event: InputEvent, clock: EventTime?) -> Result {
-        if let clock, let rejection = timeRejection(event.occurredAt, clock: clock) {
+        if let rejection = timeRejection(event.occurredAt, clock: clock) {
             state.counters.rejected += 1
             return Result(outcome: .rejected, rejection: rejection)
         }
@@ -56,18 +59,18 @@ public struct Engine: Sendable {
         return result
     }
 
-    private func timeRejection(_ time: EventTime, clock: EventTime) -> Rejection? {
+    private func timeRejection(_ time: EventTime, clock: EventTime?) -> Rejection? {
         let rules = model.model.input
-        if time > clock + .minutes(rules.maxFutureSkewMinutes) {
+        if let clock, time > clock + .minutes(rules.maxFutureSkewMinutes) {
             return Rejection(
                 .futureTimestamp, field: "occurred_at",
                 expected: "a time at most \(JSONWriter.format(points: rules.maxFutureSkewMinutes)) minutes after \(clock)",
                 found: time.description)
         }
-        if time < clock - .days(rules.stateHorizonDays) {
+        if let newest = state.newestEventTime, time < newest - .days(rules.stateHorizonDays) {
             return Rejection(
                 .beyondHorizon, field: "occurred_at",
-                expected: "a time within \(JSONWriter.format(points: rules.stateHorizonDays)) days before \(clock)",
+                expected: "a time within \(JSONWriter.format(points: rules.stateHorizonDays)) days before the newest event applied (\(newest))",
                 found: time.description)
         }
         return nil

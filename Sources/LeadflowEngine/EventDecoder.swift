@@ -13,7 +13,7 @@ public enum EventDecoder {
             var reader = JSONReader(bytes)
             let members: [JSONReader.Member]
             do { members = try reader.topLevelMembers() } catch {
-                throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(error.message) at byte \(error.offset)")
+                throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "invalid JSON at byte \(error.offset): \(error.message)")
             }
             let fields = Fields(reader: reader, members: members)
             let type = try fields.requiredString("type")
@@ -40,7 +40,7 @@ public enum EventDecoder {
                 var reader = JSONReader(buffer)
                 let members: [JSONReader.Member]
                 do { members = try reader.topLevelMembers() } catch let failure as JSONReader.Failure {
-                    throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "\(failure.message) at byte \(failure.offset)")
+                    throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "invalid JSON at byte \(failure.offset): \(failure.message)")
                 }
                 let fields = Fields(reader: reader, members: members)
                 if let type = try fields.optionalString("type"), type != "account" {
@@ -161,8 +161,7 @@ private struct Fields {
             let domain = bytes[(at + 1)...]
             func plain(_ byte: UInt8) -> Bool { byte != 64 && byte != 32 && !(9...13).contains(byte) }
             guard local.allSatisfy(plain), domain.allSatisfy(plain) else { return false }
-            guard let dot = domain.lastIndex(of: 46) else { return false }
-            return dot > domain.startIndex && dot < domain.endIndex - 1
+            return domain.indices.contains { domain[$0] == 46 && $0 > domain.startIndex && $0 < domain.endIndex - 1 }
         }
 
         /// `^[a-z][a-z0-9_]*$`
@@ -241,7 +240,7 @@ private struct Fields {
                     found: describe(value))
             }
             return parsed
-        case .number(let number, isInteger: true) where number >= 0 && number <= Double(EventDecoder.maxEpochMilliseconds):
+        case .number(let number, _) where number == number.rounded() && number >= 0 && number <= Double(EventDecoder.maxEpochMilliseconds):
             return EventTime(milliseconds: Int64(number))
         default:
             throw Rejection(

@@ -12,6 +12,22 @@ public struct PageView: Sendable, Hashable {
     public var engagedMilliseconds: Int64?
     /// The visitor's email when they are known.
     public var email: String?
+
+    public init(
+        eventID: String, occurredAt: EventTime, visitorID: String, url: String, accountDomain: String? = nil, ip: String? = nil,
+        referrer: String? = nil, title: String? = nil, engagedMilliseconds: Int64? = nil, email: String? = nil
+    ) {
+        self.eventID = eventID
+        self.occurredAt = occurredAt
+        self.visitorID = visitorID
+        self.url = url
+        self.accountDomain = accountDomain
+        self.ip = ip
+        self.referrer = referrer
+        self.title = title
+        self.engagedMilliseconds = engagedMilliseconds
+        self.email = email
+    }
 }
 
 /// A per-topic research score from a third-party intent provider (0–100, 50 = normal).
@@ -22,6 +38,15 @@ public struct IntentSurge: Sendable, Hashable {
     public var topic: String
     public var score: Double
     public var provider: String?
+
+    public init(eventID: String, occurredAt: EventTime, accountDomain: String, topic: String, score: Double, provider: String? = nil) {
+        self.eventID = eventID
+        self.occurredAt = occurredAt
+        self.accountDomain = accountDomain
+        self.topic = topic
+        self.score = score
+        self.provider = provider
+    }
 }
 
 /// A form filled on the company's website: a person identifies themselves.
@@ -36,6 +61,22 @@ public struct FormSubmission: Sendable, Hashable {
     public var company: String?
     public var country: String?
     public var consent: Bool?
+
+    public init(
+        eventID: String, occurredAt: EventTime, email: String, formType: String, visitorID: String? = nil, jobTitle: String? = nil,
+        seniority: String? = nil, company: String? = nil, country: String? = nil, consent: Bool? = nil
+    ) {
+        self.eventID = eventID
+        self.occurredAt = occurredAt
+        self.email = email
+        self.formType = formType
+        self.visitorID = visitorID
+        self.jobTitle = jobTitle
+        self.seniority = seniority
+        self.company = company
+        self.country = country
+        self.consent = consent
+    }
 }
 
 /// A buyer signal, as decoded from one input message.

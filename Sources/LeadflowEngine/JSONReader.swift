@@ -45,7 +45,7 @@ struct JSONReader {
     mutating func topLevelMembers() throws(Failure) -> [Member] {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
-            throw Failure(offset: index, message: index < bytes.count ? "expected a JSON object" : "empty input")
+            throw Failure(offset: index, message: index < bytes.count ? "the document is not an object" : "empty input")
         }
         var members: [Member] = []
         members.reserveCapacity(12)

@@ -1,0 +1,83 @@
+import Foundation
+import LeadflowEngine
+import Testing
+
+@Suite("Input contracts: the decoder accepts exactly what the schemas accept")
+struct SchemaContractTests {
+    /// The reference validator's verdict on every example line, from schemas/check_examples.py.
+    static func schemaVerdicts() throws -> [String: Bool] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.path("schemas/check_examples.py")]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        return try JSONDecoder().decode([String: Bool].self, from: data)
+    }
+
+    static func decoderAccepts(file: String, line: String) -> Bool {
+        let bytes = Array(line.utf8)
+        if file.hasPrefix("account.") {
+            if case .success = EventDecoder.decodeAccount(bytes) { return true }
+            return false
+        }
+        if case .success = EventDecoder.decode(bytes) { return true }
+        return false
+    }
+
+    @Test("every example gets the same verdict from the decoder and the JSON Schema validator")
+    func decoderMatchesSchema() throws {
+        let verdicts = try Self.schemaVerdicts()
+        #expect(verdicts.count >= 40)
+        var compared = 0
+        for file in ["page_view", "intent_surge", "form_submission", "account"].flatMap({ ["\($0).valid.jsonl", "\($0).invalid.jsonl"] }) {
+            let lines = try Repository.text("schemas/\(file)").split(separator: "\n", omittingEmptySubsequences: false)
+            for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                let key = "\(file):\(index + 1)"
+                let schemaSays = try #require(verdicts[key], "no schema verdict for \(key)")
+                let decoderSays = Self.decoderAccepts(file: file, line: String(line))
+                #expect(decoderSays == schemaSays, "\(key): decoder \(decoderSays), schema \(schemaSays)")
+                #expect(schemaSays == file.contains(".valid."), "\(key) is in the wrong file")
+                compared += 1
+            }
+        }
+        #expect(compared == verdicts.count)
+    }
+
+    @Test("rejections name the field, what was expected and what was found")
+    func rejectionsAreSpecific() {
+        func rejection(_ json: String) -> Rejection? {
+            if case .failure(let rejection) = EventDecoder.decode(Array(json.utf8)) { return rejection }
+            return nil
+        }
+        let score = rejection(#"{"type":"intent_surge","event_id":"x","occurred_at":"2026-11-23T00:00:00Z","account_domain":"a.example","topic":"t","score":140}"#)
+        #expect(score == Rejection(.invalidValue, field: "score", expected: "a number from 0 to 100", found: "140"))
+        let missing = rejection(#"{"type":"page_view","event_id":"x","occurred_at":"2026-11-23T00:00:00Z","url":"https://a.example/"}"#)
+        #expect(missing?.reason == .missingField)
+        #expect(missing?.field == "visitor_id")
+        let type = rejection(#"{"type":"page_view","event_id":7,"occurred_at":"2026-11-23T00:00:00Z","visitor_id":"v","url":"https://a.example/"}"#)
+        #expect(type == Rejection(.wrongType, field: "event_id", expected: "a string", found: "integer 7"))
+        let unknown = rejection(#"{"type":"purchase","event_id":"x"}"#)
+        #expect(unknown?.reason == .unknownEventType)
+        #expect(unknown?.found == "\"purchase\"")
+        let broken = rejection(#"{"type":"page_view","event_id":"x""#)
+        #expect(broken?.reason == .malformedJSON)
+        let calendar = rejection(#"{"type":"page_view","event_id":"x","occurred_at":"2026-02-30T00:00:00Z","visitor_id":"v","url":"https://a.example/"}"#)
+        #expect(calendar?.field == "occurred_at")
+        #expect(rejection(#"{"type":"page_view","event_id":"x","occurred_at":"2026-11-23T00:00:00Z","visitor_id":"v","url":"https://a.example/","title":"\ud83d\ude00 \u00e9"}"#) == nil)
+    }
+
+    @Test("timestamps: RFC 3339 with offsets and fractions, or epoch milliseconds, to the same instant")
+    func timestamps() {
+        #expect(RFC3339.parse("2026-11-23T10:15:00Z")?.milliseconds == 1_795_428_900_000)
+        #expect(RFC3339.parse("2026-11-23T12:15:00.250+02:00")?.milliseconds == 1_795_428_900_250)
+        #expect(RFC3339.parse("2024-02-29T00:00:00Z") != nil)
+        #expect(RFC3339.parse("2023-02-29T00:00:00Z") == nil)
+        #expect(RFC3339.parse("2026-11-23 10:15:00") == nil)
+        #expect(EventTime(milliseconds: 1_795_428_900_250).description == "2026-11-23T10:15:00.250Z")
+        #expect(EventTime(milliseconds: 0).description == "1970-01-01T00:00:00Z")
+    }
+}
