@@ -17,6 +17,13 @@ public struct Engine: Sendable {
     /// Swaps in a new model (config reload); state is kept and later events use the new model.
     public mutating func replaceModel(_ model: CompiledModel) { self.model = model }
 
+    /// An account's scores and top signals as of `time` (default: its latest event), for
+    /// explanations and the admin endpoint.
+    public func scores(accountID: String, at time: EventTime? = nil) -> Scores? {
+        guard let account = state.accounts[accountID] else { return nil }
+        return model.scores(of: account, record: directory.record(id: accountID), at: max(time ?? account.lastEventAt, account.lastEventAt))
+    }
+
     /// The result of one input.
     public struct Result: Sendable {
         public enum Outcome: String, Sendable { case applied, held, unresolved, ignored, rejected }
