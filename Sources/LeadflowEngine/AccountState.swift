@@ -27,7 +27,9 @@ public struct EngagedPerson: Sendable, Hashable {
     /// FNV-1a of the lower-cased email or `visitor:<id>`; internal only, never output.
     public var key: UInt64
     public var lastSeen: EventTime
+    /// From the person's latest form (by event time), so arrival order does not matter.
     public var contactPoints: Double
+    public var contactAt: EventTime
 }
 
 /// Whether a signal came from the company's own assets or an intent provider.

@@ -186,7 +186,7 @@ public struct Engine: Sendable {
         let contactPoints = model.contactPoints(seniority: form.seniority, jobTitle: form.jobTitle)
         let person = PersonSignal(
             key: fnv1a64(form.email.lowercased()), contactPoints: contactPoints, email: form.email,
-            role: form.seniority ?? form.jobTitle)
+            role: form.seniority ?? form.jobTitle, setsContact: true)
         var outputs: [EngineOutput] = []
         if let visitor = form.visitorID {
             state.identifiedVisitors[visitor] = IdentifiedVisitor(
@@ -278,6 +278,8 @@ public struct Engine: Sendable {
         var contactPoints: Double
         var email: String?
         var role: String?
+        /// Forms carry seniority and title; page views do not change a person's contact points.
+        var setsContact = false
     }
 
     enum SurgeObservation {
@@ -324,9 +326,14 @@ public struct Engine: Sendable {
         if let person {
             if let index = account.people.firstIndex(where: { $0.key == person.key }) {
                 account.people[index].lastSeen = max(account.people[index].lastSeen, time)
-                if person.email != nil { account.people[index].contactPoints = person.contactPoints }
+                if person.setsContact, (time, person.contactPoints) >= (account.people[index].contactAt, account.people[index].contactPoints) {
+                    account.people[index].contactPoints = person.contactPoints
+                    account.people[index].contactAt = time
+                }
             } else {
-                account.people.append(EngagedPerson(key: person.key, lastSeen: time, contactPoints: person.contactPoints))
+                account.people.append(EngagedPerson(
+                    key: person.key, lastSeen: time, contactPoints: person.contactPoints,
+                    contactAt: person.setsContact ? time : EventTime(milliseconds: Int64.min)))
                 if account.people.count > model.model.committee.maxPeople {
                     account.people.sort { ($0.lastSeen, $0.key) > ($1.lastSeen, $1.key) }
                     account.people.removeLast(account.people.count - model.model.committee.maxPeople)

@@ -5,6 +5,11 @@ public struct Assignee: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable { case owner, rep, queue }
     public var kind: Kind
     public var id: String
+
+    public init(kind: Kind, id: String) {
+        self.kind = kind
+        self.id = id
+    }
 }
 
 /// Why an account is routed now.
