@@ -193,6 +193,7 @@ extension SurgeRules.FirstParty: ConfigSection {
 
 extension RoutingRules: ConfigSection {
     mutating func readFields(_ fields: inout ConfigFields) {
+        fields.read("mql_min_engagement", &mqlMinEngagement)
         fields.read("surge_min_fit", &surgeMinFit)
         fields.read("route_unmatched_surges", &routeUnmatchedSurges)
         fields.read("hand_raiser_forms", &handRaiserForms)

@@ -240,10 +240,8 @@ public struct Engine: Sendable {
                 state.counters.droppedHeldPageViews += 1
                 continue
             }
-            var credited = view
-            if credited.email == nil { credited.email = nil }
             state.counters.releasedPageViews += 1
-            outputs += applyPageViewCredited(credited, to: ref, person: person).outputs
+            outputs += applyPageViewCredited(view, to: ref, person: person).outputs
         }
         return outputs
     }
@@ -255,7 +253,7 @@ public struct Engine: Sendable {
         let signals = category.map { [SignalUpdate(signal: "page:" + $0.name, signalClass: .pageView, weight: 1)] } ?? []
         return credit(
             ref, eventID: view.eventID, at: view.occurredAt, signals: signals, person: person,
-            surge: model.firstPartyTopic(path: path).map { .firstParty(topic: $0) }, handRaiser: false)
+            surge: model.firstPartyTopic(path: path).map { .firstParty(topic: $0) }, handRaiser: false, evaluate: false)
     }
 
     private mutating func trimVisitors() {
@@ -289,7 +287,7 @@ public struct Engine: Sendable {
 
     private mutating func credit(
         _ ref: AccountRef, eventID: String, at time: EventTime, signals: [SignalUpdate], person: PersonSignal?,
-        surge: SurgeObservation?, handRaiser: Bool
+        surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool = true
     ) -> Result {
         state.counters.applied += 1
         if model.competitorDomains.contains(ref.domain) { state.counters.competitorSignals += 1 }
@@ -298,14 +296,14 @@ public struct Engine: Sendable {
         let record = directory.record(id: ref.id)
         let outputs = Engine.update(
             &state.accounts[ref.id]!, model: model, record: record, eventID: eventID, at: time, signals: signals,
-            person: person, surge: surge, handRaiser: handRaiser)
+            person: person, surge: surge, handRaiser: handRaiser, evaluate: evaluate)
         return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
     }
 
     /// Applies one signal to one account and decides what it triggers.
     static func update(
         _ account: inout AccountState, model: CompiledModel, record: AccountRecord?, eventID: String, at time: EventTime,
-        signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool
+        signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool
     ) -> [EngineOutput] {
         account.isMatched = record != nil
         for update in signals {
@@ -357,12 +355,10 @@ public struct Engine: Sendable {
         case nil:
             break
         }
+        // Held views released at identification only update state; the identifying form evaluates.
+        guard evaluate else { return [] }
         for index in account.surges.indices where account.surges[index].source == .firstParty {
-            if case .firstParty(let topic) = surge, topic == account.surges[index].topic {
-                if let kind = model.evaluateFirstParty(&account.surges[index], now: now) { surgeChanges.append((index, kind)) }
-            } else if account.surges[index].active, let kind = model.evaluateFirstParty(&account.surges[index], now: now) {
-                surgeChanges.append((index, kind))
-            }
+            if let kind = model.evaluateFirstParty(&account.surges[index], now: now) { surgeChanges.append((index, kind)) }
         }
         var outputs: [EngineOutput] = []
         if !isCompetitor {
@@ -388,7 +384,9 @@ public struct Engine: Sendable {
         if handRaiser, let signal = signals.first {
             trigger = .handRaiser
             reason = "hand-raiser form \(signal.signal.dropFirst(5))"
-        } else if account.band == .hot && previousBand != .hot {
+        } else if account.band == .hot && scores.engagement >= model.model.routing.mqlMinEngagement
+            && (previousBand != .hot || account.lastRoutedAt == nil || now - account.lastRoutedAt! >= .days(model.model.routing.rerouteWindowDays))
+        {
             trigger = .mql
             reason = "composite \(JSONWriter.format(points: scores.composite)) crossed the MQL threshold \(JSONWriter.format(points: model.model.bands.hot))"
         } else if let started = surgeStarted, record == nil ? model.model.routing.routeUnmatchedSurges : scores.fit >= model.model.routing.surgeMinFit {

@@ -199,6 +199,8 @@ public struct RoutingRules: Sendable, Hashable, Codable {
         public init(id: String, capacity: Double) { self.id = id; self.capacity = capacity }
     }
 
+    /// An MQL also needs this much engagement, so a perfect fit with one blog view is not routed.
+    public var mqlMinEngagement: Double = 10
     /// A surge routes an account only when its fit is at least this.
     public var surgeMinFit: Double = 50
     /// Surges on accounts without a reference record route to the new-business queue.
