@@ -41,6 +41,10 @@ public struct Engine: Sendable {
     /// decay for everyone after it. Events older than `state_horizon_days` before the newest
     /// event time already applied are rejected too. A nil clock skips the future check.
     public mutating func process(_ bytes: [UInt8], clock: EventTime?) -> Result {
+        bytes.withUnsafeBufferPointer { process($0, clock: clock) }
+    }
+
+    public mutating func process(_ bytes: UnsafeBufferPointer<UInt8>, clock: EventTime?) -> Result {
         switch EventDecoder.decode(bytes) {
         case .success(let event): return apply(event, clock: clock)
         case .failure(let rejection):
