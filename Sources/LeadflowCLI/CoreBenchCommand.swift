@@ -62,6 +62,16 @@ struct CoreBenchCommand: ParsableCommand {
         }
         let averageBytes = Double(buffer.count) / Double(events)
 
+        progress("timing the decoder alone…")
+        let decodeStart = ContinuousClock.now
+        var decodedOK = 0
+        buffer.withUnsafeBufferPointer { all in
+            for range in bounds {
+                if case .success = EventDecoder.decode(UnsafeBufferPointer(rebasing: all[range])) { decodedOK += 1 }
+            }
+        }
+        let decodeRate = Double(events) / (ContinuousClock.now - decodeStart).seconds
+
         progress("timing the engine…")
         var outputs = 0
         var outputBytes = 0
@@ -99,6 +109,7 @@ struct CoreBenchCommand: ParsableCommand {
         let decoderRate = Double(sample) / (ContinuousClock.now - decoderStart).seconds
 
         print(String(format: "engine: %.0f events/s on one core (%.0f ns/event; target >= 1,500,000)", engineRate, 1e9 / engineRate))
+        print(String(format: "decoder alone: %.0f events/s (%d valid)", decodeRate, decodedOK))
         print(String(format: "memory: %.0f bytes per account at %d accounts (target <= 512)", bytesPerAccount, accounts))
         print(String(format: "byte scan (ceiling): %.0f events/s; engine/scan ratio %.3f", scanRate, engineRate / scanRate))
         print(String(format: "JSONDecoder (naive baseline, decode only): %.0f events/s; engine/JSONDecoder ratio %.2f", decoderRate, engineRate / decoderRate))
@@ -110,7 +121,7 @@ struct CoreBenchCommand: ParsableCommand {
                 "bytes_per_account": bytesPerAccount.rounded(), "byte_scan_events_per_s": scanRate.rounded(),
                 "engine_to_scan_ratio": (engineRate / scanRate * 1000).rounded() / 1000,
                 "jsondecoder_events_per_s": decoderRate.rounded(), "engine_to_jsondecoder_ratio": (engineRate / decoderRate * 100).rounded() / 100,
-                "outputs": outputs, "output_bytes": outputBytes, "checksum": quotes + decoded,
+                "outputs": outputs, "output_bytes": outputBytes, "decoder_events_per_s": decodeRate.rounded(), "checksum": quotes + decoded,
             ]
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

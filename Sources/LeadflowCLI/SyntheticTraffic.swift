@@ -11,13 +11,26 @@ struct SyntheticTraffic {
         "/docs/getting-started", "/docs/api", "/product/routing", "/solutions/revops", "/features/scoring", "/blog/intent-data",
         "/blog/lead-scoring-101", "/blog/speed-to-lead", "/careers", "/about", "/legal/privacy",
     ]
-    static let forms = ["demo_request", "pricing_inquiry", "contact_sales", "trial_signup", "content_download", "webinar_registration", "webinar_attended", "newsletter"]
+    /// Form types by how often they occur (newsletters are common, demo requests rare).
+    static let forms: [(String, Int)] = [
+        ("newsletter", 30), ("content_download", 25), ("webinar_registration", 15), ("webinar_attended", 10),
+        ("trial_signup", 8), ("pricing_inquiry", 5), ("demo_request", 5), ("contact_sales", 2),
+    ]
     static let topics = ["revenue operations", "lead routing", "intent data", "data warehouse", "customer data platform", "sales engagement"]
     static let seniorities = ["c_level", "vp", "director", "manager", "individual_contributor", "individual_contributor", "student"]
 
     var random: SplitMix
 
     init(seed: UInt64) { random = SplitMix(state: seed) }
+
+    mutating func weightedForm() -> String {
+        var roll = random.below(100)
+        for (form, weight) in Self.forms {
+            if roll < weight { return form }
+            roll -= weight
+        }
+        return Self.forms[0].0
+    }
 
     static func domain(_ index: Int) -> String { "acct\(index).example" }
 
@@ -45,9 +58,11 @@ struct SyntheticTraffic {
             return #"{"type":"page_view","event_id":"pv-\#(index)","occurred_at":\#(milliseconds),"visitor_id":"v-\#(account)-\#(random.below(4))","url":"https://leadflow.example\#(page)","account_domain":"\#(domain)","engaged_ms":\#(random.below(90_000))}"#
         } else if roll < 85 {
             let topic = Self.topics[random.below(Self.topics.count)]
-            return #"{"type":"intent_surge","event_id":"is-\#(index)","occurred_at":\#(milliseconds),"account_domain":"\#(domain)","topic":"\#(topic)","score":\#(35 + random.below(60)),"provider":"intentco"}"#
+            // Most accounts research at their usual level (around 50); one in fifty is surging.
+            let score = account % 50 == 7 ? 62 + random.below(30) : 40 + random.below(18)
+            return #"{"type":"intent_surge","event_id":"is-\#(index)","occurred_at":\#(milliseconds),"account_domain":"\#(domain)","topic":"\#(topic)","score":\#(score),"provider":"intentco"}"#
         } else {
-            let form = Self.forms[random.below(Self.forms.count)]
+            let form = weightedForm()
             let seniority = Self.seniorities[random.below(Self.seniorities.count)]
             return #"{"type":"form_submission","event_id":"fs-\#(index)","occurred_at":\#(milliseconds),"email":"p\#(random.below(6))@\#(domain)","form_type":"\#(form)","seniority":"\#(seniority)","visitor_id":"v-\#(account)-\#(random.below(4))"}"#
         }

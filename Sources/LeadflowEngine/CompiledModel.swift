@@ -15,6 +15,11 @@ public struct CompiledModel: Sendable {
     let freeMailDomains: Set<String>
     let ipRanges: IPRangeTable
     let pageCategories: [(name: String, points: Double, patterns: [URLPattern])]
+    /// Points by signal key (`page:pricing`, `form:demo_request`).
+    let signalPoints: [String: Double]
+    /// Signal keys by page category index and by known form type, built once.
+    let pageSignalKeys: [String]
+    let formSignalKeys: [String: String]
     let firstPartyTopics: [(name: String, patterns: [URLPattern])]
     let handRaiserForms: Set<String>
     let skipLifecycles: Set<String>
@@ -43,6 +48,14 @@ public struct CompiledModel: Sendable {
         for range in model.identity.ipRanges { table.add(cidr: range.cidr, accountID: range.accountID) }
         ipRanges = table
         pageCategories = model.engagement.pageCategories.map { ($0.name, $0.points, $0.patterns.map(URLPattern.init)) }
+        pageSignalKeys = model.engagement.pageCategories.map { "page:" + $0.name }
+        formSignalKeys = Dictionary(uniqueKeysWithValues: model.engagement.formPoints.keys.map { ($0, "form:" + $0) })
+        var points: [String: Double] = [:]
+        for category in model.engagement.pageCategories where points["page:" + category.name] == nil {
+            points["page:" + category.name] = category.points
+        }
+        for (form, value) in model.engagement.formPoints { points["form:" + form] = value }
+        signalPoints = points
         firstPartyTopics = model.surges.firstParty.topics.map { ($0.name, $0.patterns.map(URLPattern.init)) }
         handRaiserForms = Set(model.routing.handRaiserForms)
         skipLifecycles = Set(model.routing.skipLifecycles)
@@ -63,16 +76,18 @@ public struct CompiledModel: Sendable {
         }
     }
 
-    /// The page category of a URL path, or nil when no pattern matches.
-    func pageCategory(path: [UInt8]) -> (name: String, points: Double)? {
-        for category in pageCategories where category.patterns.contains(where: { $0.matches(path: path) }) {
-            return (category.name, category.points)
-        }
-        return nil
+    /// What a URL means to the model: its page category's signal key (nil when no pattern
+    /// matches) and its first-party surge topic.
+    struct PageMeaning: Sendable {
+        var signal: String?
+        var topic: String?
     }
 
-    func firstPartyTopic(path: [UInt8]) -> String? {
-        firstPartyTopics.first { $0.patterns.contains { $0.matches(path: path) } }?.name
+    func meaning(ofURL url: String) -> PageMeaning {
+        let path = URLPattern.path(of: url)
+        let category = pageCategories.firstIndex { $0.patterns.contains { $0.matches(path: path) } }
+        let topic = firstPartyTopics.first { $0.patterns.contains { $0.matches(path: path) } }?.name
+        return PageMeaning(signal: category.map { pageSignalKeys[$0] }, topic: topic)
     }
 
     /// Contact points of a person from their seniority and job title (the lowest rule wins

@@ -16,6 +16,7 @@ public enum DomainName {
 
     /// The registrable, normalised form of a host or domain; nil when nothing usable is left.
     public static func normalize(_ raw: String) -> String? {
+        if isAlreadyNormal(raw) { return raw }
         var host = raw.lowercased()
         while host.hasSuffix(".") { host.removeLast() }
         while host.hasPrefix("www.") { host.removeFirst(4) }
@@ -28,6 +29,29 @@ public enum DomainName {
             return labels.suffix(keep).joined(separator: ".")
         }
         return host
+    }
+
+    /// The common case, checked without allocating: lower-case `name.tld` with no `www.`.
+    private static func isAlreadyNormal(_ raw: String) -> Bool {
+        var dots = 0
+        var previous: UInt8 = 46
+        var count = 0
+        var label = 0
+        for byte in raw.utf8 {
+            count += 1
+            label += 1
+            if label > 64 { return false }
+            if byte == 46 {
+                if previous == 46 || previous == 45 { return false }
+                dots += 1
+                label = 0
+            } else if !((97...122).contains(byte) || (48...57).contains(byte) || (byte == 45 && previous != 46)) {
+                return false
+            }
+            previous = byte
+        }
+        guard dots == 1, previous != 46, previous != 45, count <= 253 else { return false }
+        return !raw.hasPrefix("www.")
     }
 
     /// The normalised domain of an email address (`Ana@Sales.Acme.com` → `acme.com`).

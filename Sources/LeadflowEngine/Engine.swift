@@ -7,6 +7,11 @@ public struct Engine: Sendable {
     public private(set) var model: CompiledModel
     public var directory: AccountDirectory
     public var state: EngineState
+    /// Derived values, rebuilt on demand: URL meanings per model, fit per account per
+    /// (model, directory revision).
+    private var urlMeanings: [String: CompiledModel.PageMeaning] = [:]
+    private var fits: [String: Double] = [:]
+    private var fitsRevision = -1
 
     public init(model: CompiledModel, directory: AccountDirectory = AccountDirectory(), state: EngineState = EngineState()) {
         self.model = model
@@ -15,7 +20,22 @@ public struct Engine: Sendable {
     }
 
     /// Swaps in a new model (config reload); state is kept and later events use the new model.
-    public mutating func replaceModel(_ model: CompiledModel) { self.model = model }
+    public mutating func replaceModel(_ model: CompiledModel) {
+        self.model = model
+        urlMeanings.removeAll()
+        fits.removeAll()
+    }
+
+    private mutating func fit(of ref: AccountRef, record: AccountRecord?) -> Double {
+        if fitsRevision != directory.revision {
+            fits.removeAll(keepingCapacity: true)
+            fitsRevision = directory.revision
+        }
+        if let fit = fits[ref.id] { return fit }
+        let fit = model.fit(record: record, domain: ref.domain)
+        fits[ref.id] = fit
+        return fit
+    }
 
     /// An account's scores and top signals as of `time` (default: its latest event), for
     /// explanations and the admin endpoint.
@@ -135,7 +155,7 @@ public struct Engine: Sendable {
 
     private mutating func applyPageView(_ view: PageView, credited known: AccountRef? = nil) -> Result {
         var person = view.email.map { PersonSignal(key: fnv1a64($0.lowercased()), contactPoints: 0, email: $0, role: nil) }
-            ?? PersonSignal(key: fnv1a64("visitor:" + view.visitorID), contactPoints: 0, email: nil, role: nil)
+            ?? PersonSignal(key: fnv1a64(view.visitorID, seed: visitorKeySeed), contactPoints: 0, email: nil, role: nil)
         var ref = known
         if ref == nil {
             var resolution = Resolution.unresolved
@@ -160,15 +180,26 @@ public struct Engine: Sendable {
             }
         }
         guard let ref else { return count(.unresolved) }
-        let path = URLPattern.path(of: view.url)
-        let category = model.pageCategory(path: path)
-        if category == nil { state.counters.uncategorizedPageViews += 1 }
-        var signals = [SignalUpdate(signal: "page:" + (category?.name ?? "other"), signalClass: .pageView, weight: 1)]
-        if category == nil { signals.removeAll() }
-        let topic = model.firstPartyTopic(path: path)
+        return creditPageView(view, to: ref, person: person, evaluate: true)
+    }
+
+    /// Credits a page view to an account: its category's points and its surge topic, if any.
+    private mutating func creditPageView(_ view: PageView, to ref: AccountRef, person: PersonSignal, evaluate: Bool) -> Result {
+        let meaning = pageMeaning(view.url)
+        if meaning.signal == nil { state.counters.uncategorizedPageViews += 1 }
         return credit(
-            ref, eventID: view.eventID, at: view.occurredAt, signals: signals, person: person,
-            surge: topic.map { .firstParty(topic: $0) }, handRaiser: false)
+            ref, eventID: view.eventID, at: view.occurredAt,
+            signals: meaning.signal.map { [SignalUpdate(signal: $0, signalClass: .pageView, weight: 1)] } ?? [], person: person,
+            surge: meaning.topic.map { .firstParty(topic: $0) }, handRaiser: false, evaluate: evaluate)
+    }
+
+    /// URLs repeat a great deal; their meaning is cached (bounded) per model.
+    private mutating func pageMeaning(_ url: String) -> CompiledModel.PageMeaning {
+        if let cached = urlMeanings[url] { return cached }
+        let meaning = model.meaning(ofURL: url)
+        if urlMeanings.count >= 50_000 { urlMeanings.removeAll(keepingCapacity: true) }
+        urlMeanings[url] = meaning
+        return meaning
     }
 
     private mutating func applyIntent(_ intent: IntentSurge) -> Result {
@@ -202,7 +233,7 @@ public struct Engine: Sendable {
         if model.model.engagement.formPoints[form.formType] == nil { state.counters.unknownFormTypes += 1 }
         var result = credit(
             ref, eventID: form.eventID, at: form.occurredAt,
-            signals: [SignalUpdate(signal: "form:" + form.formType, signalClass: .form, weight: 1)], person: person,
+            signals: [SignalUpdate(signal: model.formSignalKeys[form.formType] ?? "form:" + form.formType, signalClass: .form, weight: 1)], person: person,
             surge: nil, handRaiser: model.handRaiserForms.contains(form.formType))
         result.outputs = outputs + result.outputs
         return result
@@ -245,19 +276,9 @@ public struct Engine: Sendable {
                 continue
             }
             state.counters.releasedPageViews += 1
-            outputs += applyPageViewCredited(view, to: ref, person: person).outputs
+            outputs += creditPageView(view, to: ref, person: person, evaluate: false).outputs
         }
         return outputs
-    }
-
-    private mutating func applyPageViewCredited(_ view: PageView, to ref: AccountRef, person: PersonSignal) -> Result {
-        let path = URLPattern.path(of: view.url)
-        let category = model.pageCategory(path: path)
-        if category == nil { state.counters.uncategorizedPageViews += 1 }
-        let signals = category.map { [SignalUpdate(signal: "page:" + $0.name, signalClass: .pageView, weight: 1)] } ?? []
-        return credit(
-            ref, eventID: view.eventID, at: view.occurredAt, signals: signals, person: person,
-            surge: model.firstPartyTopic(path: path).map { .firstParty(topic: $0) }, handRaiser: false, evaluate: false)
     }
 
     private mutating func trimVisitors() {
@@ -266,6 +287,9 @@ public struct Engine: Sendable {
         let keep = state.identifiedVisitors.sorted { ($0.value.lastSeen, $0.key) > ($1.value.lastSeen, $1.key) }.prefix(limit)
         state.identifiedVisitors = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
     }
+
+    /// Visitor keys hash with another seed than emails, so the two never collide by design.
+    private let visitorKeySeed: UInt64 = 0x7669_7369_746f_7221
 
     // MARK: Crediting an account
 
@@ -295,18 +319,24 @@ public struct Engine: Sendable {
     ) -> Result {
         state.counters.applied += 1
         if model.competitorDomains.contains(ref.domain) { state.counters.competitorSignals += 1 }
-        if state.accounts[ref.id] == nil { state.accounts[ref.id] = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched) }
+        var slot = state.accounts.index(forKey: ref.id)
+        if slot == nil {
+            state.accounts[ref.id] = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
+            slot = state.accounts.index(forKey: ref.id)
+        }
         let model = self.model
         let record = directory.record(id: ref.id)
+        let fit = fit(of: ref, record: record)
+        // Mutated in place through the values view: no copy of the account's arrays per event.
         let outputs = Engine.update(
-            &state.accounts[ref.id]!, model: model, record: record, eventID: eventID, at: time, signals: signals,
+            &state.accounts.values[slot!], model: model, record: record, fit: fit, eventID: eventID, at: time, signals: signals,
             person: person, surge: surge, handRaiser: handRaiser, evaluate: evaluate)
         return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
     }
 
     /// Applies one signal to one account and decides what it triggers.
     static func update(
-        _ account: inout AccountState, model: CompiledModel, record: AccountRecord?, eventID: String, at time: EventTime,
+        _ account: inout AccountState, model: CompiledModel, record: AccountRecord?, fit: Double, eventID: String, at time: EventTime,
         signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool
     ) -> [EngineOutput] {
         account.isMatched = record != nil
@@ -379,7 +409,7 @@ public struct Engine: Sendable {
         }
 
         // Scores, band and routing.
-        let scores = model.scores(of: account, record: record, at: now)
+        var scores = model.scores(of: account, fit: fit, at: now, explain: false)
         let previousBand = account.band
         account.band = model.band(previous: previousBand, composite: scores.composite)
         let surgeStarted = surgeChanges.first { $0.kind == .started }.map { account.surges[$0.index] }
@@ -405,6 +435,7 @@ public struct Engine: Sendable {
         {
             return outputs
         }
+        scores = model.scores(of: account, fit: fit, at: now, explain: true)
         let assignee = model.assignee(for: account, record: record)
         let sla = EventDuration.minutes(model.slaMinutes(trigger: trigger, band: account.band))
         let contact = person?.email.map { email in

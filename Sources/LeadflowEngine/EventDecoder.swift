@@ -211,7 +211,9 @@ private struct Fields {
             throw Rejection(.wrongType, field: "\(name)", expected: check?.expected ?? "a string", found: describe(value))
         }
         let text = reader.string(range, escaped: escaped)
-        let length = text.unicodeScalars.count
+        // UTF-8 length bounds the scalar count from above, so the exact count is needed only past the limit.
+        let utf8Length = text.utf8.count
+        let length = utf8Length <= maxLength ? utf8Length : text.unicodeScalars.count
         if length == 0 && !allowEmpty {
             throw Rejection(.invalidValue, field: "\(name)", expected: check?.expected ?? "a non-empty string", found: "an empty string")
         }

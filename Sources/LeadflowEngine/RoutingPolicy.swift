@@ -59,8 +59,8 @@ extension CompiledModel {
 }
 
 /// FNV-1a, 64-bit: a fast, stable hash for internal keys (never for privacy).
-func fnv1a64(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+func fnv1a64(_ text: String, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+    var hash = seed
     for byte in text.utf8 {
         hash ^= UInt64(byte)
         hash &*= 0x0000_0100_0000_01b3

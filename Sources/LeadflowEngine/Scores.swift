@@ -24,15 +24,7 @@ public struct SignalContribution: Sendable, Hashable {
 extension CompiledModel {
     /// Points of one full occurrence of a signal (before decay and repeats).
     func points(of tally: SignalTally) -> Double {
-        switch tally.signalClass {
-        case .pageView:
-            let name = tally.signal.dropFirst(5)  // "page:"
-            return pageCategories.first { $0.name == name }?.points ?? 0
-        case .form:
-            return model.engagement.formPoints[String(tally.signal.dropFirst(5))] ?? 0  // "form:"
-        case .intent:
-            return model.engagement.intentPoints
-        }
+        tally.signalClass == .intent ? model.engagement.intentPoints : signalPoints[tally.signal] ?? 0
     }
 
     func fit(record: AccountRecord?, domain: String) -> Double {
@@ -59,24 +51,35 @@ extension CompiledModel {
     }
 
     func scores(of account: AccountState, record: AccountRecord?, at now: EventTime) -> Scores {
+        scores(of: account, fit: fit(record: record, domain: account.domain), at: now, explain: true)
+    }
+
+    /// Scores as of `now`. Without `explain`, the top signals are left empty: the hot path only
+    /// needs the numbers, and explanations are built when a decision is published.
+    func scores(of account: AccountState, fit: Double, at now: EventTime, explain: Bool) -> Scores {
         var contributions: [SignalContribution] = []
         var signals = 0.0
         for tally in account.tallies {
             let count = tally.count.value(at: now, halfLife: halfLife(of: tally.signalClass))
             let points = self.points(of: tally) * diminishingReturns(count, repeatFactor: model.engagement.repeatFactor)
             signals += points
-            if abs(points) >= 0.005 {
+            if explain && abs(points) >= 0.005 {
                 contributions.append(SignalContribution(signal: tally.signal, points: points, occurredAt: tally.lastOccurredAt, eventID: tally.lastEventID))
             }
         }
-        contributions.sort { ($0.points, $1.signal) > ($1.points, $0.signal) }
+        if explain { contributions.sort { ($0.points, $1.signal) > ($1.points, $0.signal) } }
         let since = now - committeeWindow
-        let recent = account.people.filter { $0.lastSeen >= since }
-        let committee = model.committee.bonuses.filter { recent.count >= $0.people }.map(\.points).max() ?? 0
-        let contact = recent.map(\.contactPoints).max() ?? 0
+        var people = 0
+        var contact = -Double.infinity
+        for person in account.people where person.lastSeen >= since {
+            people += 1
+            contact = max(contact, person.contactPoints)
+        }
+        var committee = 0.0
+        for bonus in model.committee.bonuses where people >= bonus.people { committee = max(committee, bonus.points) }
         return Scores(
-            fit: fit(record: record, domain: account.domain), signals: signals, committee: committee, contact: contact,
-            engagedPeople: recent.count, topSignals: Array(contributions.prefix(5)))
+            fit: fit, signals: signals, committee: committee, contact: people > 0 ? contact : 0,
+            engagedPeople: people, topSignals: explain ? Array(contributions.prefix(5)) : [])
     }
 
     /// The band after `previous`, with hysteresis: rising needs the threshold, falling needs the
