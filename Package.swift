@@ -47,11 +47,20 @@ let package = Package(
             dependencies: ["LeadflowEngine", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // The daemon: wires the Kafka layer and the engine; per-partition state and snapshots.
+        .target(
+            name: "LeadflowDaemon",
+            dependencies: [
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The `leadflow` command line.
         .executableTarget(
             name: "LeadflowCLI",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -6,6 +6,12 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
     public var line: Int?
     public var message: String
 
+    public init(path: String, line: Int?, message: String) {
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { "\(path.isEmpty ? "(top level)" : path)\(line.map { " (line \($0))" } ?? ""): \(message)" }
 }
 
@@ -13,6 +19,12 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var problems: [ConfigProblem]
+
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
     public var description: String {
         "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }

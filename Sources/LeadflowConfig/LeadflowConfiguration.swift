@@ -2,14 +2,19 @@ import Foundation
 import LeadflowEngine
 import Yams
 
-/// The whole `leadflow.yaml`: the scoring and routing model and where reference data lives.
-/// (The daemon's Kafka, topic and snapshot settings join it with `leadflow run`.)
+/// The whole `leadflow.yaml`: the scoring and routing model, where reference data lives, and
+/// the daemon's Kafka, topic and snapshot settings.
 public struct LeadflowConfiguration: Sendable {
     /// The scoring and routing model; its hash is the config version stamped on outputs.
     public var model = ScoringModel()
     /// Account reference data loaded at start (JSON Lines or CSV, by extension). Relative paths
     /// are relative to the config file. Default: none.
     public var accountsFile: String?
+    public var kafka = KafkaSettings()
+    public var topics = TopicSettings()
+    public var snapshots = SnapshotSettings()
+    /// Graceful shutdown must finish within this. Default: 30 seconds.
+    public var shutdownTimeoutSeconds: Double = 30
 
     public init() {}
 
@@ -20,8 +25,12 @@ public struct LeadflowConfiguration: Sendable {
             throw ConfigError(file: path, problems: [ConfigProblem(path: "", line: nil, message: "cannot read the file: \(error.localizedDescription)")])
         }
         var configuration = try parse(text, file: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         if let accounts = configuration.accountsFile, !accounts.hasPrefix("/") {
-            configuration.accountsFile = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(accounts).path
+            configuration.accountsFile = folder.appendingPathComponent(accounts).path
+        }
+        if !configuration.snapshots.directory.hasPrefix("/") {
+            configuration.snapshots.directory = folder.appendingPathComponent(configuration.snapshots.directory).path
         }
         return configuration
     }
@@ -47,5 +56,34 @@ extension LeadflowConfiguration: ConfigSection {
         fields.check(version == 1, "version", "this Leadflow reads config version 1, got \(version)")
         fields.read("model", &model)
         fields.read("accounts_file", &accountsFile)
+        fields.read("kafka", &kafka)
+        fields.read("topics", &topics)
+        fields.read("snapshots", &snapshots)
+        fields.read("shutdown_timeout_seconds", &shutdownTimeoutSeconds)
+        fields.check(shutdownTimeoutSeconds > 0, "shutdown_timeout_seconds", "must be greater than 0")
+    }
+}
+
+extension KafkaSettings {
+    /// The pass-through properties with `${NAME}` values read from the environment; a
+    /// missing variable is a problem naming the property (never its value).
+    public func resolvedProperties(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String: String] {
+        var resolved: [String: String] = [:]
+        var problems: [ConfigProblem] = []
+        for (name, value) in properties {
+            if value.hasPrefix("${") && value.hasSuffix("}") {
+                let variable = String(value.dropFirst(2).dropLast())
+                if let found = environment[variable] { resolved[name] = found } else {
+                    problems.append(ConfigProblem(path: "kafka.properties.\(name)", line: nil, message: "environment variable \(variable) is not set"))
+                }
+            } else {
+                resolved[name] = value
+            }
+        }
+        if let password = environment["LEADFLOW_KAFKA_SASL_PASSWORD"], resolved["sasl.password"] == nil {
+            resolved["sasl.password"] = password
+        }
+        if !problems.isEmpty { throw ConfigError(file: "environment", problems: problems) }
+        return resolved
     }
 }

@@ -71,6 +71,8 @@ public struct AccountState: Sendable, Hashable {
     public var lastRoutedBand: Band?
     public var lastEventAt = EventTime(milliseconds: Int64.min)
     public var eventCount = 0
+    /// The task (input partition number) that owns this account's state.
+    public var task: Int32 = 0
 
     public init(accountID: String, domain: String, isMatched: Bool) {
         self.accountID = accountID

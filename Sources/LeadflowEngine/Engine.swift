@@ -7,6 +7,8 @@ public struct Engine: Sendable {
     public private(set) var model: CompiledModel
     public var directory: AccountDirectory
     public var state: EngineState
+    /// The task (input partition number) new state is created for; the daemon sets it per input.
+    public var currentTask: Int32 = 0
     /// Derived values, rebuilt on demand: URL meanings per model, fit per account per
     /// (model, directory revision).
     private var urlMeanings: [String: CompiledModel.PageMeaning] = [:]
@@ -226,7 +228,7 @@ public struct Engine: Sendable {
         if let visitor = form.visitorID {
             state.identifiedVisitors[visitor] = IdentifiedVisitor(
                 accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched, personKey: person.key,
-                contactPoints: contactPoints, lastSeen: form.occurredAt)
+                contactPoints: contactPoints, lastSeen: form.occurredAt, task: currentTask)
             outputs += release(visitor: visitor, to: ref, identifiedAt: form.occurredAt, person: person)
             trimVisitors()
         }
@@ -244,6 +246,7 @@ public struct Engine: Sendable {
     private mutating func hold(_ view: PageView) {
         let rules = model.model.identity
         var held = state.heldVisitors[view.visitorID] ?? HeldVisitor()
+        held.task = currentTask
         held.pageViews.append(view)
         held.lastSeen = max(held.lastSeen, view.occurredAt)
         state.counters.heldPageViews += 1
@@ -321,8 +324,12 @@ public struct Engine: Sendable {
         if model.competitorDomains.contains(ref.domain) { state.counters.competitorSignals += 1 }
         var slot = state.accounts.index(forKey: ref.id)
         if slot == nil {
-            state.accounts[ref.id] = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
+            var account = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
+            account.task = currentTask
+            state.accounts[ref.id] = account
             slot = state.accounts.index(forKey: ref.id)
+        } else if state.accounts.values[slot!].task != currentTask {
+            state.counters.crossTaskSignals += 1
         }
         let model = self.model
         let record = directory.record(id: ref.id)

@@ -2,6 +2,8 @@
 public struct HeldVisitor: Sendable, Hashable {
     public var pageViews: [PageView] = []
     public var lastSeen = EventTime(milliseconds: Int64.min)
+    public var task: Int32 = 0
+    public init() {}
 }
 
 /// A visitor who identified themselves: later anonymous views are credited to their account.
@@ -12,6 +14,7 @@ public struct IdentifiedVisitor: Sendable, Hashable {
     public var personKey: UInt64
     public var contactPoints: Double
     public var lastSeen: EventTime
+    public var task: Int32 = 0
 }
 
 /// What the engine counted instead of scoring: nothing is dropped without a count.
@@ -31,6 +34,9 @@ public struct EngineCounters: Sendable, Hashable {
     /// Signals for domains without a reference record, when the model ignores unmatched accounts.
     public var ignoredUnmatchedSignals = 0
     public var competitorSignals = 0
+    /// Signals credited to an account whose state another task owns (the input's key did not
+    /// match its account's partition). They are applied there and counted here.
+    public var crossTaskSignals = 0
 
     public init() {}
 }
@@ -45,4 +51,35 @@ public struct EngineState: Sendable {
     public var newestEventTime: EventTime?
 
     public init() {}
+
+    /// Removes and returns everything task `task` owns (for a snapshot on revocation).
+    public mutating func extract(task: Int32) -> EngineState {
+        var part = EngineState()
+        part.accounts = accounts.filter { $0.value.task == task }
+        part.heldVisitors = heldVisitors.filter { $0.value.task == task }
+        part.identifiedVisitors = identifiedVisitors.filter { $0.value.task == task }
+        part.newestEventTime = newestEventTime
+        accounts = accounts.filter { $0.value.task != task }
+        heldVisitors = heldVisitors.filter { $0.value.task != task }
+        identifiedVisitors = identifiedVisitors.filter { $0.value.task != task }
+        return part
+    }
+
+    /// A copy of what task `task` owns, leaving the state as it is (for periodic snapshots).
+    public func copy(task: Int32) -> EngineState {
+        var part = EngineState()
+        part.accounts = accounts.filter { $0.value.task == task }
+        part.heldVisitors = heldVisitors.filter { $0.value.task == task }
+        part.identifiedVisitors = identifiedVisitors.filter { $0.value.task == task }
+        part.newestEventTime = newestEventTime
+        return part
+    }
+
+    /// Adds a task's state (loaded from its snapshot).
+    public mutating func merge(_ part: EngineState) {
+        accounts.merge(part.accounts) { _, new in new }
+        heldVisitors.merge(part.heldVisitors) { _, new in new }
+        identifiedVisitors.merge(part.identifiedVisitors) { _, new in new }
+        if let newest = part.newestEventTime { newestEventTime = max(newestEventTime ?? newest, newest) }
+    }
 }

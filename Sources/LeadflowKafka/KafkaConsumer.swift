@@ -212,14 +212,23 @@ public final class KafkaConsumer: Sendable {
 
     /// Asks the partition leader for the current watermarks.
     public func watermarks(_ partition: KafkaPartition, timeout: Duration = .seconds(10)) async throws -> KafkaWatermarks {
-        try await queue.run { [self] in
-            var low: Int64 = 0
-            var high: Int64 = 0
-            let err = rd_kafka_query_watermark_offsets(
-                client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "watermarks of \(partition)") }
-            return KafkaWatermarks(low: low, high: high)
-        }
+        try await queue.run { [self] in try watermarksBlocking(partition, timeout: timeout) }
+    }
+
+    /// `watermarks` on the caller's thread; safe in rebalance hooks.
+    @available(*, noasync, message: "blocks the thread; use watermarks(_:timeout:)")
+    public func watermarksBlocking(_ partition: KafkaPartition, timeout: Duration = .seconds(10)) throws -> KafkaWatermarks {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(
+            client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "watermarks of \(partition)") }
+        return KafkaWatermarks(low: low, high: high)
+    }
+
+    /// Partition counts of topics, from cluster metadata.
+    public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int? {
+        try await queue.run { [self] in try client.metadata(topic: topic, timeout: timeout).topic(topic)?.partitionCount }
     }
 
     /// Messages behind the high watermark per assigned partition, from librdkafka's cached

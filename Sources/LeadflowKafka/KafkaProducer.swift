@@ -95,13 +95,17 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every in-flight message is reported, or `timeout` passes (then throws `timedOut`).
     public func flush(timeout: Duration) async throws {
-        try await queue.run { [self] in
-            let err = rd_kafka_flush(client.handle, Int32(timeout.milliseconds))
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(
-                    code: .timedOut, message: "flush: \(rd_kafka_outq_len(client.handle)) messages still unacknowledged after \(timeout)",
-                    librdkafkaCode: err.rawValue, isRetriable: true)
-            }
+        try await queue.run { [self] in try flushBlocking(timeout: timeout) }
+    }
+
+    /// `flush` on the caller's thread; for rebalance hooks and dedicated threads.
+    @available(*, noasync, message: "blocks the thread; use flush(timeout:)")
+    public func flushBlocking(timeout: Duration) throws {
+        let err = rd_kafka_flush(client.handle, Int32(timeout.milliseconds))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(
+                code: .timedOut, message: "flush: \(rd_kafka_outq_len(client.handle)) messages still unacknowledged after \(timeout)",
+                librdkafkaCode: err.rawValue, isRetriable: true)
         }
     }
 

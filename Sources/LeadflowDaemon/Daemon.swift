@@ -1,0 +1,229 @@
+import Foundation
+import LeadflowConfig
+import LeadflowEngine
+import LeadflowKafka
+import Logging
+import Synchronization
+
+/// `leadflow run`: consumes the signal topics in a consumer group, applies the engine per task
+/// (partition number), publishes decisions, triggers and dead letters, commits input offsets
+/// only after every output they caused is acknowledged, and snapshots each task's state.
+///
+/// No duplicates after a crash: the engine is deterministic and each task merges its input
+/// partitions in a fixed order, so replaying from a snapshot rebuilds the same outputs with the
+/// same ids. On assignment a task reads back what the output topics received after its
+/// snapshot and suppresses those ids while it replays. See docs/EXACTLY_ONCE.md.
+public final class Daemon: Sendable {
+    public struct Options: Sendable {
+        public var configuration: LeadflowConfiguration
+        public var directory: AccountDirectory
+        /// Called with every output as it is published (for the demo's live view).
+        public var onOutput: (@Sendable (EngineOutput) -> Void)?
+
+        public init(configuration: LeadflowConfiguration, directory: AccountDirectory, onOutput: (@Sendable (EngineOutput) -> Void)? = nil) {
+            self.configuration = configuration
+            self.directory = directory
+            self.onOutput = onOutput
+        }
+    }
+
+    let options: Options
+    let logger: Logger
+    let core: Mutex<DaemonCore>
+    let store: SnapshotStore
+    let stopRequested = Mutex(false)
+    let clientConfiguration: KafkaClientConfiguration
+    let inputs: [String]
+    let outputs: [String]
+
+    public init(options: Options, logger: Logger) throws {
+        let configuration = options.configuration
+        guard !configuration.kafka.brokers.isEmpty else {
+            throw ConfigError(file: "config", problems: [ConfigProblem(path: "kafka.brokers", line: nil, message: "required by leadflow run")])
+        }
+        self.options = options
+        self.logger = logger
+        core = Mutex(DaemonCore(engine: Engine(model: CompiledModel(configuration.model), directory: options.directory)))
+        store = SnapshotStore(directory: configuration.snapshots.directory, keep: configuration.snapshots.keep)
+        clientConfiguration = KafkaClientConfiguration(
+            bootstrapServers: configuration.kafka.brokers, clientID: configuration.kafka.clientID,
+            properties: try configuration.kafka.resolvedProperties())
+        inputs = configuration.topics.inputs
+        outputs = [configuration.topics.routingDecisions, configuration.topics.surgeTriggers, configuration.topics.deadLetters]
+    }
+
+    /// Asks `run` to finish gracefully: stop fetching, drain, snapshot, commit, leave the group.
+    public func requestStop() { stopRequested.withLock { $0 = true } }
+
+    public var counters: DaemonCounters { core.withLock { $0.counters } }
+
+    /// Accounts in state and tasks owned, for status lines.
+    public var stateSummary: (accounts: Int, tasks: [Int32]) {
+        core.withLock { ($0.engine.state.accounts.count, $0.tasks.keys.sorted()) }
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        let configuration = options.configuration
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: clientConfiguration), logger: logger) { [self] report in
+            core.withLock { $0.delivered(report) }
+        }
+        var consumerConfiguration = KafkaConsumerConfiguration(client: clientConfiguration, groupID: configuration.kafka.groupID)
+        // Range assignment keeps partition N of every input topic on one member: one task.
+        consumerConfiguration.partitionAssignmentStrategy = "range"
+        let hooks = KafkaRebalanceHooks(
+            onAssign: { [self] consumer, partitions in assigned(partitions, consumer: consumer) },
+            onRevoke: { [self] consumer, partitions, lost in revoked(partitions, consumer: consumer, producer: producer, lost: lost) })
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, hooks: hooks, logger: logger)
+        try consumer.subscribe(topics: inputs)
+        logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
+
+        var lastCommit = ContinuousClock.now
+        while !stopRequested.withLock({ $0 }) {
+            let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
+            let caughtUp = Set((try? consumer.lag())?.filter { $0.value == 0 }.map(\.key) ?? [])
+            let outgoing = core.withLock { core in
+                accept(batch, into: &core)
+                return drain(&core, caughtUp: caughtUp) + core.redeliver.drain()
+            }
+            for item in outgoing {
+                let id = try await producer.send(item.message)
+                core.withLock { $0.register(id: id, item) }
+            }
+            if ContinuousClock.now - lastCommit >= .seconds(1) {
+                await commit(consumer)
+                lastCommit = .now
+            }
+            try await snapshotDueTasks(consumer: consumer)
+        }
+        logger.info("stopping: draining, snapshotting and leaving the group")
+        await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
+        await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
+        logger.info("stopped", metadata: ["counters": "\(counters)"])
+    }
+
+    /// Buffers polled messages in their task's per-topic queue.
+    private func accept(_ batch: [KafkaMessage], into core: inout DaemonCore) {
+        for message in batch {
+            guard let topic = inputs.firstIndex(of: message.topic), core.tasks[message.partition] != nil else { continue }
+            core.tasks[message.partition]!.buffers[topic].append(message)
+        }
+    }
+
+    /// Applies buffered input in the fixed merge order: the smallest (record timestamp, topic
+    /// index, offset) first, and only while every other input partition of the task either has
+    /// buffered input or has nothing more to read, so the order does not depend on fetch timing.
+    private func drain(_ core: inout DaemonCore, caughtUp: Set<KafkaPartition>) -> [Outgoing] {
+        var produced: [Outgoing] = []
+        for task in core.tasks.keys.sorted() {
+            while true {
+                guard let runtime = core.tasks[task] else { break }
+                var best: (topic: Int, message: KafkaMessage)?
+                var blocked = false
+                for topic in inputs.indices {
+                    let head = runtime.heads[topic]
+                    if head < runtime.buffers[topic].count {
+                        let message = runtime.buffers[topic][head]
+                        if let current = best, Self.mergeKey(current.message, current.topic) <= Self.mergeKey(message, topic) { continue }
+                        best = (topic, message)
+                    } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
+                        blocked = true
+                    }
+                }
+                guard let chosen = best, !blocked else { break }
+                core.tasks[task]!.heads[chosen.topic] += 1
+                if core.tasks[task]!.heads[chosen.topic] > 4_096 {
+                    core.tasks[task]!.buffers[chosen.topic].removeFirst(core.tasks[task]!.heads[chosen.topic])
+                    core.tasks[task]!.heads[chosen.topic] = 0
+                }
+                produced += process(chosen.message, task: task, core: &core)
+            }
+        }
+        return produced
+    }
+
+    private static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int64) {
+        (message.timestamp?.milliseconds ?? 0, topic, message.offset)
+    }
+
+    /// Runs one input through the engine; returns what to publish for it.
+    private func process(_ message: KafkaMessage, task: Int32, core: inout DaemonCore) -> [Outgoing] {
+        let topics = options.configuration.topics
+        let input = message.topicPartition
+        core.engine.currentTask = task
+        let clock = message.timestamp.map { EventTime(milliseconds: $0.milliseconds) }
+        let result = core.engine.process(message.value, clock: clock)
+        core.counters.eventsIn += 1
+        core.tasks[task]!.nextOffsets[message.topic] = message.offset + 1
+        core.tasks[task]!.eventsSinceSnapshot += 1
+        core.processedNext[input] = message.offset + 1
+        var produced: [Outgoing] = []
+        let source = "\(message.topic):\(message.partition):\(message.offset)"
+        let common = [
+            KafkaHeader(name: "leadflow-task", string: String(task)), KafkaHeader(name: "leadflow-input", string: source),
+        ]
+        if let rejection = result.rejection {
+            core.counters.rejected += 1
+            core.counters.rejectionsByReason[rejection.reason.rawValue, default: 0] += 1
+            let id = "dl_" + SHA256.hex(source, characters: 24)
+            if core.tasks[task]!.suppress.remove(id) != nil {
+                core.counters.suppressedDuplicates += 1
+            } else {
+                core.counters.deadLetters += 1
+                let headers = message.headers + common + [
+                    KafkaHeader(name: "leadflow-id", string: id), KafkaHeader(name: "leadflow-reason", string: rejection.json),
+                    KafkaHeader(name: "leadflow-source", string: source),
+                ]
+                produced.append(Outgoing(
+                    message: KafkaOutgoingMessage(topic: topics.deadLetters, key: message.key, value: message.value, headers: headers),
+                    input: input, inputOffset: message.offset))
+            }
+        }
+        for output in result.outputs {
+            if core.tasks[task]!.suppress.remove(output.id) != nil {
+                core.counters.suppressedDuplicates += 1
+                continue
+            }
+            let topic: String
+            switch output {
+            case .routingDecision:
+                topic = topics.routingDecisions
+                core.counters.routingDecisions += 1
+            case .surgeTrigger:
+                topic = topics.surgeTriggers
+                core.counters.surgeTriggers += 1
+            }
+            produced.append(Outgoing(
+                message: KafkaOutgoingMessage(
+                    topic: topic, key: Array(output.accountID.utf8), value: Array(output.json().utf8),
+                    headers: common + [KafkaHeader(name: "leadflow-id", string: output.id)]),
+                input: input, inputOffset: message.offset))
+            options.onOutput?(output)
+        }
+        if !produced.isEmpty { core.pending[input, default: [:]][message.offset] = produced.count }
+        return produced
+    }
+
+    private func commit(_ consumer: KafkaConsumer) async {
+        let points = core.withLock { $0.commitPoints() }
+        guard !points.isEmpty else { return }
+        do {
+            try await consumer.commit(points)
+            core.withLock { core in
+                for (partition, offset) in points { core.committed[partition] = offset }
+                core.counters.commits += 1
+            }
+        } catch {
+            logger.warning("commit failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension Array {
+    /// Empties the array and returns what it held.
+    fileprivate mutating func drain() -> [Element] {
+        defer { removeAll() }
+        return self
+    }
+}

@@ -1,0 +1,105 @@
+import LeadflowEngine
+import LeadflowKafka
+
+/// A message the daemon must produce, and the input that caused it (for commit tracking).
+struct Outgoing: Sendable {
+    var message: KafkaOutgoingMessage
+    var input: KafkaPartition
+    var inputOffset: Int64
+}
+
+/// One task: partition N of every input topic, merged in a fixed order into the engine.
+struct TaskRuntime {
+    /// Buffered input per input topic (index in `TopicSettings.inputs`), oldest first.
+    var buffers: [[KafkaMessage]]
+    var heads: [Int]
+    /// Ids of outputs already delivered by an earlier run for inputs this run will replay.
+    var suppress: Set<String>
+    /// Next offset to read per input topic: what a snapshot taken now reflects.
+    var nextOffsets: [String: Int64]
+    var eventsSinceSnapshot = 0
+    var lastSnapshot = ContinuousClock.now
+    var sequence: Int64
+
+    init(inputCount: Int, suppress: Set<String>, nextOffsets: [String: Int64], sequence: Int64) {
+        buffers = Array(repeating: [], count: inputCount)
+        heads = Array(repeating: 0, count: inputCount)
+        self.suppress = suppress
+        self.nextOffsets = nextOffsets
+        self.sequence = sequence
+    }
+
+    var buffered: Int { zip(buffers, heads).reduce(0) { $0 + $1.0.count - $1.1 } }
+}
+
+/// Counters the status line, logs and tests read.
+public struct DaemonCounters: Sendable, Hashable {
+    public var eventsIn = 0
+    public var rejected = 0
+    public var routingDecisions = 0
+    public var surgeTriggers = 0
+    public var deadLetters = 0
+    public var suppressedDuplicates = 0
+    public var redeliveries = 0
+    public var snapshotsWritten = 0
+    public var snapshotFailures = 0
+    public var corruptSnapshots = 0
+    public var commits = 0
+    public var rejectionsByReason: [String: Int] = [:]
+}
+
+/// Everything the processing loop, the rebalance hooks and delivery reports share, behind one lock.
+struct DaemonCore {
+    var engine: Engine
+    var tasks: [Int32: TaskRuntime] = [:]
+    /// Per input partition: offsets whose outputs are not all acknowledged yet → outputs left.
+    var pending: [KafkaPartition: [Int64: Int]] = [:]
+    /// Per input partition: the offset after the last input processed.
+    var processedNext: [KafkaPartition: Int64] = [:]
+    var committed: [KafkaPartition: Int64] = [:]
+    /// Delivery id → what to redo if it fails.
+    var inFlight: [UInt64: Outgoing] = [:]
+    /// Reports that arrived before their send was registered (the callback can win that race).
+    var earlyReports: [UInt64: KafkaDeliveryReport] = [:]
+    var redeliver: [Outgoing] = []
+    var counters = DaemonCounters()
+
+    /// Offsets safe to commit: the first input with unacknowledged outputs, or the next unprocessed.
+    func commitPoints() -> [KafkaPartition: Int64] {
+        var points: [KafkaPartition: Int64] = [:]
+        for (partition, next) in processedNext {
+            let firstPending = pending[partition]?.keys.min()
+            let point = firstPending ?? next
+            if committed[partition] != point { points[partition] = point }
+        }
+        return points
+    }
+
+    mutating func register(id: UInt64, _ outgoing: Outgoing) {
+        if let report = earlyReports.removeValue(forKey: id) {
+            settle(report, outgoing)
+        } else {
+            inFlight[id] = outgoing
+        }
+    }
+
+    mutating func delivered(_ report: KafkaDeliveryReport) {
+        guard let outgoing = inFlight.removeValue(forKey: report.id) else {
+            earlyReports[report.id] = report
+            return
+        }
+        settle(report, outgoing)
+    }
+
+    private mutating func settle(_ report: KafkaDeliveryReport, _ outgoing: Outgoing) {
+        if report.error != nil {
+            // Not delivered: send it again (same id and payload); its input stays uncommitted.
+            redeliver.append(outgoing)
+            counters.redeliveries += 1
+            return
+        }
+        guard var offsets = pending[outgoing.input], let left = offsets[outgoing.inputOffset] else { return }
+        if left <= 1 { offsets[outgoing.inputOffset] = nil } else { offsets[outgoing.inputOffset] = left - 1 }
+        pending[outgoing.input] = offsets
+    }
+}

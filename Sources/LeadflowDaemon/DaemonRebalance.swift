@@ -1,0 +1,212 @@
+import Foundation
+import LeadflowEngine
+import LeadflowKafka
+import Logging
+import LeadflowConfig
+import Synchronization
+
+extension Daemon {
+    /// Tasks of a set of partitions: their partition numbers.
+    private func tasks(of partitions: [KafkaPartition]) -> [Int32] {
+        Array(Set(partitions.filter { inputs.contains($0.topic) }.map(\.partition))).sorted()
+    }
+
+    /// Restores each newly assigned task from its latest valid snapshot (or from the beginning),
+    /// reads back outputs already delivered past that point, and resumes at the snapshot's offsets.
+    func assigned(_ partitions: [KafkaPartition], consumer: KafkaConsumer) -> [KafkaPartition: Int64] {
+        var starts: [KafkaPartition: Int64] = [:]
+        for task in tasks(of: partitions) {
+            var damaged = 0
+            let snapshot = store.loadLatest(task: task) { path, reason in
+                damaged += 1
+                logger.error("snapshot damaged; set aside", metadata: ["path": "\(path)", "reason": "\(reason)"])
+            }
+            var offsets: [String: Int64] = [:]
+            for topic in inputs { offsets[topic] = snapshot?.header.inputOffsets[topic] ?? KafkaOffset.beginning }
+            let suppress = deliveredOutputs(task: task, since: snapshot?.header.outputWatermarks, inputOffsets: offsets)
+            core.withLock { core in
+                if let snapshot { core.engine.state.merge(snapshot.state) }
+                core.tasks[task] = TaskRuntime(
+                    inputCount: inputs.count, suppress: suppress, nextOffsets: offsets, sequence: (snapshot?.header.sequence ?? 0) + 1)
+                core.counters.corruptSnapshots += damaged
+            }
+            for topic in inputs { starts[KafkaPartition(topic: topic, partition: task)] = offsets[topic] }
+            logger.info(
+                "task assigned", metadata: [
+                    "task": "\(task)", "snapshot": "\(snapshot.map { "sequence \($0.header.sequence), \($0.header.accounts) accounts" } ?? "none: rebuilding from the beginning")",
+                    "suppressing": "\(suppress.count)",
+                ])
+        }
+        return starts
+    }
+
+    /// Before partitions are released: wait for every output to be acknowledged, commit, snapshot,
+    /// and drop the task's state.
+    func revoked(_ partitions: [KafkaPartition], consumer: KafkaConsumer, producer: KafkaProducer, lost: Bool) {
+        let revokedTasks = tasks(of: partitions)
+        guard !revokedTasks.isEmpty else { return }
+        do { try producer.flushBlocking(timeout: .seconds(options.configuration.shutdownTimeoutSeconds)) } catch {
+            logger.error("outputs still unacknowledged at revocation; their inputs stay uncommitted", metadata: ["error": "\(error)"])
+        }
+        let points = core.withLock { $0.commitPoints() }.filter { revokedTasks.contains($0.key.partition) }
+        if !lost && !points.isEmpty {
+            do {
+                try consumer.commitBlocking(points)
+                core.withLock { core in for (partition, offset) in points { core.committed[partition] = offset } }
+            } catch {
+                logger.error("commit at revocation failed", metadata: ["error": "\(error)"])
+            }
+        }
+        for task in revokedTasks {
+            let watermarks = outputWatermarks(consumer: consumer)
+            let taken = core.withLock { core -> (EngineState, TaskRuntime?) in
+                (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task))
+            }
+            guard let runtime = taken.1 else { continue }
+            writeSnapshot(task: task, state: taken.0, runtime: runtime, watermarks: watermarks)
+        }
+    }
+
+    /// High watermarks of every output partition ("topic/partition"), queried before a state copy.
+    func outputWatermarks(consumer: KafkaConsumer) -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for topic in outputs {
+            let count = (try? metadataPartitionCount(consumer: consumer, topic: topic)) ?? 0
+            for partition in 0..<Int32(count) {
+                if let marks = try? consumer.watermarksBlocking(KafkaPartition(topic: topic, partition: partition)) {
+                    result["\(topic)/\(partition)"] = marks.high
+                }
+            }
+        }
+        return result
+    }
+
+    private func metadataPartitionCount(consumer: KafkaConsumer, topic: String) throws -> Int {
+        let admin = try KafkaAdmin(configuration: clientConfiguration, logger: logger)
+        return try runBlocking { try await admin.metadata(topic: topic).topic(topic)?.partitionCount ?? 0 }
+    }
+
+    @discardableResult
+    func writeSnapshot(task: Int32, state: EngineState, runtime: TaskRuntime, watermarks: [String: Int64]) -> Bool {
+        let header = Snapshot.Header(
+            task: task, sequence: runtime.sequence, writtenAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000),
+            configVersion: core.withLock { $0.engine.model.version }, inputOffsets: runtime.nextOffsets, outputWatermarks: watermarks,
+            accounts: state.accounts.count, heldVisitors: state.heldVisitors.count, identifiedVisitors: state.identifiedVisitors.count)
+        do {
+            let written = try store.write(Snapshot(header: header, state: state))
+            core.withLock { $0.counters.snapshotsWritten += 1 }
+            logger.debug("snapshot written", metadata: ["path": "\(written.path)", "bytes": "\(written.bytes)"])
+            return true
+        } catch {
+            core.withLock { $0.counters.snapshotFailures += 1 }
+            logger.error("snapshot failed; the previous one stays in place", metadata: ["task": "\(task)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Periodic snapshots by event count and age; the state copy is taken under the lock, the
+    /// file written after it.
+    func snapshotDueTasks(consumer: KafkaConsumer) async throws {
+        let settings = options.configuration.snapshots
+        let due = core.withLock { core in
+            core.tasks.filter { _, runtime in
+                runtime.eventsSinceSnapshot >= settings.everyEvents
+                    || (runtime.eventsSinceSnapshot > 0 && ContinuousClock.now - runtime.lastSnapshot >= .milliseconds(Int(settings.everySeconds * 1_000)))
+            }.keys.sorted()
+        }
+        for task in due {
+            // Watermarks first: outputs of inputs after the copy can only land after them.
+            let watermarks = try await withCheckedThrowingContinuation { continuation in
+                Thread.detachNewThread { [self] in continuation.resume(returning: outputWatermarks(consumer: consumer)) }
+            }
+            guard let (state, runtime) = core.withLock({ core -> (EngineState, TaskRuntime)? in
+                guard var runtime = core.tasks[task] else { return nil }
+                let state = core.engine.state.copy(task: task)
+                let snapshotRuntime = runtime
+                runtime.eventsSinceSnapshot = 0
+                runtime.lastSnapshot = .now
+                runtime.sequence += 1
+                core.tasks[task] = runtime
+                return (state, snapshotRuntime)
+            }) else { continue }
+            let box = UncheckedSendable((state, runtime))
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread { [self] in
+                    writeSnapshot(task: task, state: box.value.0, runtime: box.value.1, watermarks: watermarks)
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
+    /// Ids of outputs for `task` already in the output topics past `since` (or since the
+    /// beginning), caused by inputs at or after `inputOffsets`: the replay must not send them again.
+    func deliveredOutputs(task: Int32, since: [String: Int64]?, inputOffsets: [String: Int64]) -> Set<String> {
+        var ids = Set<String>()
+        do {
+            var readerConfiguration = KafkaConsumerConfiguration(client: clientConfiguration, groupID: "leadflow-readback")
+            readerConfiguration.queuedMinMessages = 100_000
+            let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
+            var ends: [KafkaPartition: Int64] = [:]
+            var starts: [KafkaPartition: Int64] = [:]
+            for topic in outputs {
+                let count = (try? metadataPartitionCount(consumer: reader, topic: topic)) ?? 0
+                for partition in 0..<Int32(count) {
+                    let key = KafkaPartition(topic: topic, partition: partition)
+                    guard let marks = try? reader.watermarksBlocking(key) else { continue }
+                    let start = max(since?["\(topic)/\(partition)"] ?? marks.low, marks.low)
+                    if start < marks.high {
+                        starts[key] = start
+                        ends[key] = marks.high
+                    }
+                }
+            }
+            guard !starts.isEmpty else { return ids }
+            try reader.assign(starts)
+            var remaining = Set(starts.keys)
+            var idlePolls = 0
+            while !remaining.isEmpty && idlePolls < 100 {
+                let batch = try reader.pollBlocking(maxMessages: 5_000, timeout: .milliseconds(100))
+                idlePolls = batch.isEmpty ? idlePolls + 1 : 0
+                for message in batch {
+                    if let end = ends[message.topicPartition], message.offset + 1 >= end { remaining.remove(message.topicPartition) }
+                    guard let taskHeader = message.header("leadflow-task")?.value, String(decoding: taskHeader, as: UTF8.self) == String(task),
+                        let inputHeader = message.header("leadflow-input")?.value, let id = message.header("leadflow-id")?.value
+                    else { continue }
+                    let parts = String(decoding: inputHeader, as: UTF8.self).split(separator: ":")
+                    guard parts.count == 3, let offset = Int64(parts[2]) else { continue }
+                    let from = inputOffsets[String(parts[0])] ?? KafkaOffset.beginning
+                    if from < 0 || offset >= from { ids.insert(String(decoding: id, as: UTF8.self)) }
+                }
+            }
+            if !remaining.isEmpty { logger.warning("read-back of outputs incomplete", metadata: ["partitions": "\(remaining)"]) }
+            runBlocking { await reader.close(timeout: .seconds(5)) }
+        } catch {
+            logger.error("cannot read back delivered outputs; duplicates are possible for this task", metadata: ["task": "\(task)", "error": "\(error)"])
+        }
+        return ids
+    }
+}
+
+/// Moves a value the code hands over exclusively to another thread.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Runs async work from a thread that may block (rebalance hooks run on the consumer's queue).
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) rethrows -> T {
+    let semaphore = DispatchSemaphore(value: 0)
+    let result = Mutex<Result<T, any Error>?>(nil)
+    Task {
+        let value: Result<T, any Error>
+        do { value = .success(try await body()) } catch { value = .failure(error) }
+        result.withLock { $0 = value }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    switch result.withLock({ $0 })! {
+    case .success(let value): return value
+    case .failure(let error): return try { throw error }()
+    }
+}
