@@ -8,7 +8,7 @@ struct CoreBenchCommand: ParsableCommand {
         abstract: "Engine throughput on one core (decode JSON bytes → apply → outputs) and memory per account.",
         discussion: """
             Builds reference data, fills the engine with --accounts accounts (one event each), then times \
-            --events further events of a realistic mix (70% page views, 15% intent scores, 15% forms). Targets: \
+            --events further events of a realistic mix (86% page views, 10% intent scores, 4% forms). Targets: \
             at least 1,500,000 events/s and at most 512 bytes of state per account at 1,000,000 accounts. In the \
             same run it times a plain byte scan of the same bytes (the ceiling) and Foundation's JSONDecoder on a \
             sample (the naive baseline), and prints Leadflow's rate as ratios of both.

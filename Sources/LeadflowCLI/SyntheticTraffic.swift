@@ -3,8 +3,11 @@ import LeadflowEngine
 /// Realistic synthetic buyer signals and reference data, deterministic from a seed: shared by
 /// `leadflow bench` and `leadflow demo`.
 struct SyntheticTraffic {
-    static let industries = ["software", "saas", "fintech", "financial services", "ecommerce", "healthtech", "manufacturing", "retail", "education", "government", "logistics", "media"]
-    static let countries = ["US", "US", "US", "CA", "GB", "DE", "FR", "NL", "SE", "AU", "BR", "IN", "JP", "SG"]
+    static let industries = [
+        "software", "saas", "fintech", "ecommerce", "manufacturing", "retail", "education", "government", "logistics", "media",
+        "construction", "hospitality", "legal", "energy", "agriculture", "insurance", "telecom", "automotive",
+    ]
+    static let countries = ["US", "US", "CA", "GB", "DE", "FR", "NL", "SE", "AU", "BR", "IN", "JP", "SG", "MX", "ZA", "AE", "PL", "ES"]
     static let technologies = ["snowflake", "salesforce", "hubspot", "segment", "dbt", "databricks", "marketo", "zendesk", "shopify", "aws"]
     static let pages = [
         "/", "/pricing", "/plans/enterprise", "/demo", "/customers/acme", "/case-studies/retail", "/integrations/snowflake",
@@ -43,20 +46,26 @@ struct SyntheticTraffic {
                 industry: Self.industries[random.below(Self.industries.count)], employees: employees,
                 annualRevenue: Double(employees) * Double(80_000 + random.below(200_000)),
                 country: Self.countries[random.below(Self.countries.count)],
-                technologies: (0..<random.below(4)).map { _ in Self.technologies[random.below(Self.technologies.count)] },
+                technologies: (0..<random.below(3)).map { _ in Self.technologies[random.below(Self.technologies.count)] },
                 ownerID: random.below(5) == 0 ? "owner-\(random.below(owners))" : nil,
                 lifecycle: [AccountRecord.Lifecycle.prospect, .prospect, .prospect, .customer, .openOpportunity][random.below(5)])
         }
     }
 
-    /// One event as JSON bytes: 70% page views, 15% intent scores, 15% forms.
+    /// An account index drawn with a heavy skew: a few accounts are very active, most are quiet.
+    mutating func activeAccount(count: Int) -> Int {
+        let unit = Double(random.next() >> 11) / 9_007_199_254_740_992
+        return min(count - 1, Int(unit * unit * unit * Double(count)))
+    }
+
+    /// One event as JSON bytes: 86% page views, 10% intent scores, 4% forms.
     mutating func event(index: Int, account: Int, at milliseconds: Int64) -> String {
         let domain = Self.domain(account)
         let roll = random.below(100)
-        if roll < 70 {
+        if roll < 86 {
             let page = Self.pages[random.below(Self.pages.count)]
             return #"{"type":"page_view","event_id":"pv-\#(index)","occurred_at":\#(milliseconds),"visitor_id":"v-\#(account)-\#(random.below(4))","url":"https://leadflow.example\#(page)","account_domain":"\#(domain)","engaged_ms":\#(random.below(90_000))}"#
-        } else if roll < 85 {
+        } else if roll < 96 {
             let topic = Self.topics[random.below(Self.topics.count)]
             // Most accounts research at their usual level (around 50); one in fifty is surging.
             let score = account % 50 == 7 ? 62 + random.below(30) : 40 + random.below(18)

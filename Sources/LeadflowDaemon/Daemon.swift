@@ -32,6 +32,9 @@ public final class Daemon: Sendable {
     let core: Mutex<DaemonCore>
     let store: SnapshotStore
     let stopRequested = Mutex(false)
+    let outputPartitionCache = Mutex<[KafkaPartition]?>(nil)
+    /// Watermark and metadata queries go through this client, whose connection carries no fetches.
+    let admin: KafkaAdmin
     let clientConfiguration: KafkaClientConfiguration
     let inputs: [String]
     let outputs: [String]
@@ -48,6 +51,7 @@ public final class Daemon: Sendable {
         clientConfiguration = KafkaClientConfiguration(
             bootstrapServers: configuration.kafka.brokers, clientID: configuration.kafka.clientID,
             properties: try configuration.kafka.resolvedProperties())
+        admin = try KafkaAdmin(configuration: clientConfiguration, logger: logger)
         inputs = configuration.topics.inputs
         outputs = [configuration.topics.routingDecisions, configuration.topics.surgeTriggers, configuration.topics.deadLetters]
     }
@@ -80,9 +84,27 @@ public final class Daemon: Sendable {
         logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
 
         var lastCommit = ContinuousClock.now
+        var queriedEnds: [KafkaPartition: Int64] = [:]
+        var lastEndsQuery = ContinuousClock.now - .seconds(10)
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
-            let caughtUp = Set((try? consumer.lag())?.filter { $0.value == 0 }.map(\.key) ?? [])
+            let lag = (try? consumer.lag()) ?? [:]
+            // librdkafka learns a partition's end only from fetched data, so an idle partition's end
+            // is asked for explicitly (at most twice a second) to know that nothing is waiting there.
+            if ContinuousClock.now - lastEndsQuery >= .milliseconds(500) {
+                lastEndsQuery = .now
+                queriedEnds = [:]
+                for partition in core.withLock({ idlePartitions(of: $0, knownLag: lag) }) {
+                    if let marks = try? await admin.watermarks(partition, timeout: .seconds(2)) { queriedEnds[partition] = marks.high }
+                }
+            }
+            var caughtUp = Set(lag.filter { $0.value == 0 }.map(\.key))
+            core.withLock { core in
+                for (partition, end) in queriedEnds where lag[partition] == nil {
+                    let next = core.tasks[partition.partition]?.nextOffsets[partition.topic] ?? 0
+                    if end <= max(next, 0) { caughtUp.insert(partition) }
+                }
+            }
             let outgoing = core.withLock { core in
                 accept(batch, into: &core)
                 return drain(&core, caughtUp: caughtUp) + core.redeliver.drain()
@@ -101,6 +123,18 @@ public final class Daemon: Sendable {
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         logger.info("stopped", metadata: ["counters": "\(counters)"])
+    }
+
+    /// Input partitions with nothing buffered whose end librdkafka does not know.
+    private func idlePartitions(of core: DaemonCore, knownLag: [KafkaPartition: Int64]) -> [KafkaPartition] {
+        var idle: [KafkaPartition] = []
+        for (task, runtime) in core.tasks {
+            for (index, topic) in inputs.enumerated() where runtime.heads[index] >= runtime.buffers[index].count {
+                let partition = KafkaPartition(topic: topic, partition: task)
+                if knownLag[partition] == nil { idle.append(partition) }
+            }
+        }
+        return idle
     }
 
     /// Buffers polled messages in their task's per-topic queue.
@@ -131,7 +165,13 @@ public final class Daemon: Sendable {
                         blocked = true
                     }
                 }
-                guard let chosen = best, !blocked else { break }
+                guard let chosen = best, !blocked else {
+                    if best != nil, ProcessInfo.processInfo.environment["LEADFLOW_DEBUG_MERGE"] != nil {
+                        let waiting = inputs.indices.filter { runtime.heads[$0] >= runtime.buffers[$0].count }.map { inputs[$0] }
+                        logger.warning("task \(task) waits for \(waiting) (buffered \(runtime.buffered))")
+                    }
+                    break
+                }
                 core.tasks[task]!.heads[chosen.topic] += 1
                 if core.tasks[task]!.heads[chosen.topic] > 4_096 {
                     core.tasks[task]!.buffers[chosen.topic].removeFirst(core.tasks[task]!.heads[chosen.topic])

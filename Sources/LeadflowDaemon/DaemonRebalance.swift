@@ -70,20 +70,24 @@ extension Daemon {
     /// High watermarks of every output partition ("topic/partition"), queried before a state copy.
     func outputWatermarks(consumer: KafkaConsumer) -> [String: Int64] {
         var result: [String: Int64] = [:]
-        for topic in outputs {
-            let count = (try? metadataPartitionCount(consumer: consumer, topic: topic)) ?? 0
-            for partition in 0..<Int32(count) {
-                if let marks = try? consumer.watermarksBlocking(KafkaPartition(topic: topic, partition: partition)) {
-                    result["\(topic)/\(partition)"] = marks.high
-                }
+        for partition in outputPartitions(consumer: consumer) {
+            if let marks = try? admin.watermarksBlocking(partition, timeout: .seconds(5)) {
+                result["\(partition.topic)/\(partition.partition)"] = marks.high
             }
         }
         return result
     }
 
-    private func metadataPartitionCount(consumer: KafkaConsumer, topic: String) throws -> Int {
-        let admin = try KafkaAdmin(configuration: clientConfiguration, logger: logger)
-        return try runBlocking { try await admin.metadata(topic: topic).topic(topic)?.partitionCount ?? 0 }
+    /// Every partition of the output topics (partition counts are read once and remembered).
+    func outputPartitions(consumer: KafkaConsumer) -> [KafkaPartition] {
+        if let known = outputPartitionCache.withLock({ $0 }) { return known }
+        var partitions: [KafkaPartition] = []
+        for topic in outputs {
+            let count = (try? admin.partitionCountBlocking(topic: topic)) ?? 0
+            partitions += (0..<Int32(count)).map { KafkaPartition(topic: topic, partition: $0) }
+        }
+        if partitions.count >= outputs.count { outputPartitionCache.withLock { $0 = partitions } }
+        return partitions
     }
 
     @discardableResult
@@ -114,11 +118,12 @@ extension Daemon {
                     || (runtime.eventsSinceSnapshot > 0 && ContinuousClock.now - runtime.lastSnapshot >= .milliseconds(Int(settings.everySeconds * 1_000)))
             }.keys.sorted()
         }
+        guard !due.isEmpty else { return }
+        // Watermarks first: outputs of inputs after the copy can only land after them.
+        let watermarks = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { [self] in continuation.resume(returning: outputWatermarks(consumer: consumer)) }
+        }
         for task in due {
-            // Watermarks first: outputs of inputs after the copy can only land after them.
-            let watermarks = try await withCheckedThrowingContinuation { continuation in
-                Thread.detachNewThread { [self] in continuation.resume(returning: outputWatermarks(consumer: consumer)) }
-            }
             guard let (state, runtime) = core.withLock({ core -> (EngineState, TaskRuntime)? in
                 guard var runtime = core.tasks[task] else { return nil }
                 let state = core.engine.state.copy(task: task)
@@ -149,16 +154,12 @@ extension Daemon {
             let reader = try KafkaConsumer(configuration: readerConfiguration, logger: logger)
             var ends: [KafkaPartition: Int64] = [:]
             var starts: [KafkaPartition: Int64] = [:]
-            for topic in outputs {
-                let count = (try? metadataPartitionCount(consumer: reader, topic: topic)) ?? 0
-                for partition in 0..<Int32(count) {
-                    let key = KafkaPartition(topic: topic, partition: partition)
-                    guard let marks = try? reader.watermarksBlocking(key) else { continue }
-                    let start = max(since?["\(topic)/\(partition)"] ?? marks.low, marks.low)
-                    if start < marks.high {
-                        starts[key] = start
-                        ends[key] = marks.high
-                    }
+            for key in outputPartitions(consumer: reader) {
+                guard let marks = try? admin.watermarksBlocking(key, timeout: .seconds(5)) else { continue }
+                let start = max(since?["\(key.topic)/\(key.partition)"] ?? marks.low, marks.low)
+                if start < marks.high {
+                    starts[key] = start
+                    ends[key] = marks.high
                 }
             }
             guard !starts.isEmpty else { return ids }

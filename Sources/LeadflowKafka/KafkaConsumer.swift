@@ -226,9 +226,15 @@ public final class KafkaConsumer: Sendable {
         return KafkaWatermarks(low: low, high: high)
     }
 
-    /// Partition counts of topics, from cluster metadata.
+    /// A topic's partition count, from cluster metadata (nil when the topic does not exist).
     public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int? {
-        try await queue.run { [self] in try client.metadata(topic: topic, timeout: timeout).topic(topic)?.partitionCount }
+        try await queue.run { [self] in try partitionCountBlocking(topic: topic, timeout: timeout) }
+    }
+
+    /// `partitionCount` on the caller's thread; safe in rebalance hooks.
+    @available(*, noasync, message: "blocks the thread; use partitionCount(topic:timeout:)")
+    public func partitionCountBlocking(topic: String, timeout: Duration = .seconds(10)) throws -> Int? {
+        try client.metadata(topic: topic, timeout: timeout).topic(topic)?.partitionCount
     }
 
     /// Messages behind the high watermark per assigned partition, from librdkafka's cached
