@@ -79,6 +79,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "LeadflowDaemonTests",
+            dependencies: [
+                "LeadflowDaemon", "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -84,26 +84,29 @@ public final class Daemon: Sendable {
         logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
 
         var lastCommit = ContinuousClock.now
-        var queriedEnds: [KafkaPartition: Int64] = [:]
-        var lastEndsQuery = ContinuousClock.now - .seconds(10)
+        var queried: [KafkaPartition: KafkaWatermarks] = [:]
+        var lastQuery = ContinuousClock.now - .seconds(10)
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
-            let lag = (try? consumer.lag()) ?? [:]
-            // librdkafka learns a partition's end only from fetched data, so an idle partition's end
-            // is asked for explicitly (at most twice a second) to know that nothing is waiting there.
-            if ContinuousClock.now - lastEndsQuery >= .milliseconds(500) {
-                lastEndsQuery = .now
-                queriedEnds = [:]
-                for partition in core.withLock({ idlePartitions(of: $0, knownLag: lag) }) {
-                    if let marks = try? await admin.watermarks(partition, timeout: .seconds(2)) { queriedEnds[partition] = marks.high }
+            // An owned partition with nothing buffered is caught up when its end (as the last fetch
+            // response reported it, else as asked of the broker at most twice a second) is not past
+            // the next offset to process: then nothing is waiting there and the merge may go on.
+            let idle = core.withLock { idlePartitions(of: $0) }
+            var ends: [KafkaPartition: KafkaWatermarks] = [:]
+            var unknown: [KafkaPartition] = []
+            for (partition, _) in idle {
+                if let cached = consumer.cachedWatermarks(partition) { ends[partition] = cached } else { unknown.append(partition) }
+            }
+            if !unknown.isEmpty && ContinuousClock.now - lastQuery >= .milliseconds(500) {
+                lastQuery = .now
+                for partition in unknown {
+                    if let marks = try? await admin.watermarks(partition, timeout: .seconds(2)) { queried[partition] = marks }
                 }
             }
-            var caughtUp = Set(lag.filter { $0.value == 0 }.map(\.key))
-            core.withLock { core in
-                for (partition, end) in queriedEnds where lag[partition] == nil {
-                    let next = core.tasks[partition.partition]?.nextOffsets[partition.topic] ?? 0
-                    if end <= max(next, 0) { caughtUp.insert(partition) }
-                }
+            var caughtUp = Set<KafkaPartition>()
+            for (partition, next) in idle {
+                guard let marks = ends[partition] ?? queried[partition] else { continue }
+                if next >= 0 ? next >= marks.high : marks.high <= max(marks.low, 0) { caughtUp.insert(partition) }
             }
             let outgoing = core.withLock { core in
                 accept(batch, into: &core)
@@ -125,13 +128,12 @@ public final class Daemon: Sendable {
         logger.info("stopped", metadata: ["counters": "\(counters)"])
     }
 
-    /// Input partitions with nothing buffered whose end librdkafka does not know.
-    private func idlePartitions(of core: DaemonCore, knownLag: [KafkaPartition: Int64]) -> [KafkaPartition] {
-        var idle: [KafkaPartition] = []
+    /// Owned input partitions with nothing buffered, with the next offset to process there.
+    private func idlePartitions(of core: DaemonCore) -> [(KafkaPartition, Int64)] {
+        var idle: [(KafkaPartition, Int64)] = []
         for (task, runtime) in core.tasks {
             for (index, topic) in inputs.enumerated() where runtime.heads[index] >= runtime.buffers[index].count {
-                let partition = KafkaPartition(topic: topic, partition: task)
-                if knownLag[partition] == nil { idle.append(partition) }
+                idle.append((KafkaPartition(topic: topic, partition: task), runtime.nextOffsets[topic] ?? KafkaOffset.beginning))
             }
         }
         return idle
@@ -145,46 +147,47 @@ public final class Daemon: Sendable {
         }
     }
 
-    /// Applies buffered input in the fixed merge order: the smallest (record timestamp, topic
-    /// index, offset) first, and only while every other input partition of the task either has
-    /// buffered input or has nothing more to read, so the order does not depend on fetch timing.
+    /// Applies buffered input in one fixed order across every owned partition: the smallest
+    /// (record timestamp, topic index, partition, offset) first, and only while every owned input
+    /// partition either has buffered input or has nothing more to read. So the order, and with it
+    /// every output, does not depend on fetch timing: a replay after a crash repeats it exactly.
     private func drain(_ core: inout DaemonCore, caughtUp: Set<KafkaPartition>) -> [Outgoing] {
         var produced: [Outgoing] = []
-        for task in core.tasks.keys.sorted() {
-            while true {
-                guard let runtime = core.tasks[task] else { break }
-                var best: (topic: Int, message: KafkaMessage)?
-                var blocked = false
+        let tasks = core.tasks.keys.sorted()
+        while true {
+            var best: (task: Int32, topic: Int, message: KafkaMessage)?
+            var blocked: KafkaPartition?
+            for task in tasks {
+                guard let runtime = core.tasks[task] else { continue }
                 for topic in inputs.indices {
                     let head = runtime.heads[topic]
                     if head < runtime.buffers[topic].count {
                         let message = runtime.buffers[topic][head]
                         if let current = best, Self.mergeKey(current.message, current.topic) <= Self.mergeKey(message, topic) { continue }
-                        best = (topic, message)
+                        best = (task, topic, message)
                     } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
-                        blocked = true
+                        blocked = KafkaPartition(topic: inputs[topic], partition: task)
                     }
                 }
-                guard let chosen = best, !blocked else {
-                    if best != nil, ProcessInfo.processInfo.environment["LEADFLOW_DEBUG_MERGE"] != nil {
-                        let waiting = inputs.indices.filter { runtime.heads[$0] >= runtime.buffers[$0].count }.map { inputs[$0] }
-                        logger.warning("task \(task) waits for \(waiting) (buffered \(runtime.buffered))")
-                    }
-                    break
-                }
-                core.tasks[task]!.heads[chosen.topic] += 1
-                if core.tasks[task]!.heads[chosen.topic] > 4_096 {
-                    core.tasks[task]!.buffers[chosen.topic].removeFirst(core.tasks[task]!.heads[chosen.topic])
-                    core.tasks[task]!.heads[chosen.topic] = 0
-                }
-                produced += process(chosen.message, task: task, core: &core)
             }
+            guard let chosen = best, blocked == nil else {
+                if best != nil, let blocked, ProcessInfo.processInfo.environment["LEADFLOW_DEBUG_MERGE"] != nil {
+                    logger.warning("merge waits for \(blocked)")
+                }
+                break
+            }
+            core.tasks[chosen.task]!.heads[chosen.topic] += 1
+            if core.tasks[chosen.task]!.heads[chosen.topic] > 4_096 {
+                core.tasks[chosen.task]!.buffers[chosen.topic].removeFirst(core.tasks[chosen.task]!.heads[chosen.topic])
+                core.tasks[chosen.task]!.heads[chosen.topic] = 0
+            }
+            produced += process(chosen.message, task: chosen.task, core: &core)
         }
         return produced
     }
 
-    private static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int64) {
-        (message.timestamp?.milliseconds ?? 0, topic, message.offset)
+    private static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int32, Int64) {
+        (message.timestamp?.milliseconds ?? 0, topic, message.partition, message.offset)
     }
 
     /// Runs one input through the engine; returns what to publish for it.

@@ -237,6 +237,16 @@ public final class KafkaConsumer: Sendable {
         try client.metadata(topic: topic, timeout: timeout).topic(topic)?.partitionCount
     }
 
+    /// The watermarks librdkafka last saw for a partition in a fetch response (no broker round
+    /// trip); nil until a fetch returned data for it.
+    public func cachedWatermarks(_ partition: KafkaPartition) -> KafkaWatermarks? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return KafkaWatermarks(low: low, high: high)
+    }
+
     /// Messages behind the high watermark per assigned partition, from librdkafka's cached
     /// watermarks and local positions (no broker round trip). Partitions not yet fetched are absent.
     public func lag() throws -> [KafkaPartition: Int64] {
@@ -250,8 +260,8 @@ public final class KafkaConsumer: Sendable {
             var high: Int64 = -1
             let err = rd_kafka_get_watermark_offsets(client.handle, entry.partition.topic, entry.partition.partition, &low, &high)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { continue }
-            let position = entry.offset >= 0 ? entry.offset : low
-            if position >= 0 { result[entry.partition] = max(0, high - position) }
+            // A partition nothing was read from in this session has no position: absent, not guessed.
+            if entry.offset >= 0 { result[entry.partition] = max(0, high - entry.offset) }
         }
         return result
     }

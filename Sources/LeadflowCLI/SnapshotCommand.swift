@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LeadflowDaemon
+import LeadflowEngine
+
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot", abstract: "Work with state snapshots.", subcommands: [InspectSnapshotCommand.self])
+}
+
+struct InspectSnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Print a snapshot's header, counts and a sample account; fail on damage.")
+
+    @Argument(help: "The snapshot file.")
+    var path: String
+
+    func run() throws {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+        let snapshot: Snapshot
+        do { snapshot = try Snapshot.decode(bytes) } catch {
+            print("\(path): damaged: \(error)")
+            throw ExitCode(1)
+        }
+        let header = snapshot.header
+        print("\(path): \(bytes.count) bytes, format \(StateCodec.formatVersion), checksum ok")
+        print("task \(header.task), sequence \(header.sequence), written \(EventTime(milliseconds: header.writtenAtMilliseconds)), config version \(header.configVersion)")
+        print("input offsets: " + header.inputOffsets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+        print("output watermarks: \(header.outputWatermarks.count) partitions")
+        print("accounts \(header.accounts), held visitors \(header.heldVisitors), identified visitors \(header.identifiedVisitors)")
+        if header.accounts > 0 {
+            print(String(format: "%.0f bytes per account", Double(bytes.count) / Double(header.accounts)))
+        }
+        if let id = snapshot.state.accounts.keys.min(), let account = snapshot.state.accounts[id] {
+            print("sample account \(id) (\(account.domain)): band \(account.band), \(account.eventCount) events, last at \(account.lastEventAt)")
+            for tally in account.tallies.prefix(8) {
+                print("  \(tally.signal): decayed count \(JSONWriter.format(points: tally.count.value)) at \(tally.count.referenceTime), last event \(tally.lastEventID)")
+            }
+        }
+    }
+}
