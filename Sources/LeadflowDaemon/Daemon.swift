@@ -12,7 +12,7 @@ import Synchronization
 /// No duplicates after a crash: the engine is deterministic and each task merges its input
 /// partitions in a fixed order, so replaying from a snapshot rebuilds the same outputs with the
 /// same ids. On assignment a task reads back what the output topics received after its
-/// snapshot and suppresses those ids while it replays. See docs/EXACTLY_ONCE.md.
+/// snapshot and suppresses those ids while it replays. See the README, "Nothing lost, nothing doubled".
 public final class Daemon: Sendable {
     public struct Options: Sendable {
         public var configuration: LeadflowConfiguration

@@ -26,6 +26,11 @@ extension Daemon {
             let suppress = deliveredOutputs(task: task, since: snapshot?.header.outputWatermarks, inputOffsets: offsets)
             core.withLock { core in
                 if let snapshot { core.engine.state.merge(snapshot.state) }
+                // The restored state reflects everything before these offsets: committing them is safe
+                // (an earlier run may have died before its last commit).
+                for (topic, offset) in offsets where offset >= 0 {
+                    core.processedNext[KafkaPartition(topic: topic, partition: task)] = offset
+                }
                 core.tasks[task] = TaskRuntime(
                     inputCount: inputs.count, suppress: suppress, nextOffsets: offsets, sequence: (snapshot?.header.sequence ?? 0) + 1)
                 core.counters.corruptSnapshots += damaged

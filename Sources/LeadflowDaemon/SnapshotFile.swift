@@ -3,7 +3,7 @@ import LeadflowEngine
 
 /// One task's state on disk with the input offsets it reflects.
 ///
-/// Layout (little-endian; see docs/SNAPSHOTS.md):
+/// Layout (little-endian; see the README, "Snapshots"):
 /// `"LFSNAP\0\1"` · u32 format version · u32 header length · header (JSON) · u64 body length ·
 /// body (`StateCodec`) · u32 CRC-32C of everything before it.
 public struct Snapshot: Sendable {

@@ -1,6 +1,6 @@
 /// Engine state to bytes and back, for snapshots. Little-endian, length-prefixed, accounts in
 /// id order so the same state always gives the same bytes. The layout is documented in
-/// docs/SNAPSHOTS.md; bump `formatVersion` when it changes.
+/// the README ("Snapshots"); bump `formatVersion` when it changes.
 public enum StateCodec {
     public static let formatVersion: UInt32 = 1
 
