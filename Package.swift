@@ -77,6 +77,7 @@ let package = Package(
                 "LeadflowEngine", "LeadflowConfig",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            exclude: ["Scenarios"],
             swiftSettings: strictSettings
         ),
         .testTarget(

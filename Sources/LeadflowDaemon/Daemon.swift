@@ -142,7 +142,11 @@ public final class Daemon: Sendable {
     /// Buffers polled messages in their task's per-topic queue.
     private func accept(_ batch: [KafkaMessage], into core: inout DaemonCore) {
         for message in batch {
-            guard let topic = inputs.firstIndex(of: message.topic), core.tasks[message.partition] != nil else { continue }
+            guard let topic = inputs.firstIndex(of: message.topic), let runtime = core.tasks[message.partition] else { continue }
+            // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
+            let next = runtime.nextOffsets[message.topic] ?? KafkaOffset.beginning
+            let lastBuffered = runtime.buffers[topic].last?.offset ?? -1
+            if message.offset < next || message.offset <= lastBuffered { continue }
             core.tasks[message.partition]!.buffers[topic].append(message)
         }
     }

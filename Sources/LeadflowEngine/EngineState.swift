@@ -54,11 +54,7 @@ public struct EngineState: Sendable {
 
     /// Removes and returns everything task `task` owns (for a snapshot on revocation).
     public mutating func extract(task: Int32) -> EngineState {
-        var part = EngineState()
-        part.accounts = accounts.filter { $0.value.task == task }
-        part.heldVisitors = heldVisitors.filter { $0.value.task == task }
-        part.identifiedVisitors = identifiedVisitors.filter { $0.value.task == task }
-        part.newestEventTime = newestEventTime
+        let part = copy(task: task)
         accounts = accounts.filter { $0.value.task != task }
         heldVisitors = heldVisitors.filter { $0.value.task != task }
         identifiedVisitors = identifiedVisitors.filter { $0.value.task != task }

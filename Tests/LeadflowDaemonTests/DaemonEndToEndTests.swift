@@ -15,25 +15,7 @@ struct DaemonEndToEndTests {
     /// What the engine alone produces from the input topics' records in the daemon's merge
     /// order, with each record's timestamp as the clock: the daemon must publish exactly this.
     static func expectedOutputs(_ harness: DaemonHarness, _ configuration: LeadflowConfiguration) async throws -> (outputs: [String], rejected: Int) {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: harness.broker.bootstrapServerList), groupID: "expect"), logger: harness.logger)
-        var starts: [KafkaPartition: Int64] = [:]
-        var total: Int64 = 0
-        for topic in configuration.topics.inputs {
-            for partition in 0..<Int32(2) {
-                let key = KafkaPartition(topic: topic, partition: partition)
-                starts[key] = KafkaOffset.beginning
-                total += try await consumer.watermarks(key).high
-            }
-        }
-        try consumer.assign(starts)
-        var records: [KafkaMessage] = []
-        var idle = 0
-        while records.count < Int(total) && idle < 50 {
-            let batch = try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(100))
-            idle = batch.isEmpty ? idle + 1 : 0
-            records += batch
-        }
-        await consumer.close(timeout: .seconds(5))
+        var records = try await harness.readAll(configuration.topics.inputs.map { ($0, 2) })
         let order = configuration.topics.inputs
         records.sort {
             ($0.timestamp?.milliseconds ?? 0, order.firstIndex(of: $0.topic)!, $0.partition, $0.offset)

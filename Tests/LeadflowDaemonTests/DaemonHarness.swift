@@ -92,12 +92,18 @@ final class DaemonHarness: @unchecked Sendable {
         return daemon.counters
     }
 
-    /// Every message of the output topics: (topic, key, value, headers), in partition order.
+    /// Every message of the output topics, in partition order.
     func published(_ configuration: LeadflowConfiguration) async throws -> [KafkaMessage] {
+        try await readAll([(configuration.topics.routingDecisions, 2), (configuration.topics.surgeTriggers, 2), (configuration.topics.deadLetters, 1)])
+    }
+
+    /// Every message of these topics (name, partition count), read from the beginning to the
+    /// high watermarks seen when the read starts.
+    func readAll(_ topics: [(String, Int)]) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList), groupID: "reader"), logger: logger)
         var starts: [KafkaPartition: Int64] = [:]
         var total: Int64 = 0
-        for (topic, count) in [(configuration.topics.routingDecisions, 2), (configuration.topics.surgeTriggers, 2), (configuration.topics.deadLetters, 1)] {
+        for (topic, count) in topics {
             for partition in 0..<Int32(count) {
                 let key = KafkaPartition(topic: topic, partition: partition)
                 starts[key] = KafkaOffset.beginning

@@ -37,7 +37,10 @@ struct SchemaContractTests {
             let lines = try Repository.text("schemas/\(file)").split(separator: "\n", omittingEmptySubsequences: false)
             for (index, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 let key = "\(file):\(index + 1)"
-                let schemaSays = try #require(verdicts[key], "no schema verdict for \(key)")
+                guard let schemaSays = verdicts[key] else {
+                    Issue.record("no schema verdict for \(key)")
+                    continue
+                }
                 let decoderSays = Self.decoderAccepts(file: file, line: String(line))
                 #expect(decoderSays == schemaSays, "\(key): decoder \(decoderSays), schema \(schemaSays)")
                 #expect(schemaSays == file.contains(".valid."), "\(key) is in the wrong file")
