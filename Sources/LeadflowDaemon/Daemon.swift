@@ -120,7 +120,7 @@ public final class Daemon: Sendable {
                 await commit(consumer)
                 lastCommit = .now
             }
-            try await snapshotDueTasks(consumer: consumer)
+            try await snapshotDueTasks(consumer: consumer, producer: producer)
         }
         logger.info("stopping: draining, snapshotting and leaving the group")
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))

@@ -115,7 +115,7 @@ extension Daemon {
 
     /// Periodic snapshots by event count and age; the state copy is taken under the lock, the
     /// file written after it.
-    func snapshotDueTasks(consumer: KafkaConsumer) async throws {
+    func snapshotDueTasks(consumer: KafkaConsumer, producer: KafkaProducer) async throws {
         let settings = options.configuration.snapshots
         let due = core.withLock { core in
             core.tasks.filter { _, runtime in
@@ -124,7 +124,15 @@ extension Daemon {
             }.keys.sorted()
         }
         guard !due.isEmpty else { return }
-        // Watermarks first: outputs of inputs after the copy can only land after them.
+        // A snapshot resumes after its offsets, so every output of the inputs before them must be
+        // acknowledged first, or a crash right after writing it would lose those still in flight.
+        do { try await producer.flush(timeout: .seconds(options.configuration.shutdownTimeoutSeconds)) } catch {
+            logger.warning("outputs unacknowledged; snapshot postponed", metadata: ["error": "\(error)"])
+            return
+        }
+        let unacknowledged = core.withLock { core in core.pending.values.contains { !$0.isEmpty } || !core.redeliver.isEmpty }
+        if unacknowledged { return }  // a failed delivery awaits its retry; snapshot on a later round
+        // Watermarks next: outputs of inputs after the copy can only land after them.
         let watermarks = try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { [self] in continuation.resume(returning: outputWatermarks(consumer: consumer)) }
         }

@@ -13,12 +13,12 @@ enum ScriptedStream {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(bound))
         }
-        let start: Int64 = 1_793_404_800_000
+        let start: Int64 = 1_788_220_800_000  // 2026-09-01: the whole stream lies before today
         let pages = ["/pricing", "/demo", "/docs/a", "/blog/b", "/customers/c", "/integrations/d", "/careers", "/"]
         let forms = ["demo_request", "newsletter", "content_download", "webinar_attended", "trial_signup"]
         return (0..<count).map { index in
             let domain = ["northwind.example", "hover.example", "stitch.example"].indices.contains(index % 97) ? "northwind.example" : "acct\(next(300)).example"
-            let at = start + Int64(index) * 400_000 + Int64(next(1_000))
+            let at = start + Int64(index) * 250_000 + Int64(next(1_000))
             switch next(100) {
             case 0..<80:
                 return #"{"type":"page_view","event_id":"e\#(index)","occurred_at":\#(at),"visitor_id":"v\#(next(5))","url":"https://v.example\#(pages[next(pages.count)])","account_domain":"\#(domain)"}"#
@@ -55,9 +55,9 @@ struct CrashRecoveryTests {
             kafka:
               brokers: [\(configuration.kafka.brokers.map { "\"\($0)\"" }.joined(separator: ", "))]
               group_id: \(configuration.kafka.groupID)
-              properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500"}
+              properties: {session.timeout.ms: "6000", heartbeat.interval.ms: "500", max.poll.interval.ms: "10000"}
             topics: {routing_decisions: \(configuration.topics.routingDecisions), surge_triggers: \(configuration.topics.surgeTriggers), dead_letters: \(configuration.topics.deadLetters)}
-            snapshots: {directory: \(configuration.snapshots.directory), every_events: \(configuration.snapshots.everyEvents), every_seconds: 3600, keep: 3}
+            snapshots: {directory: \(configuration.snapshots.directory), every_events: \(configuration.snapshots.everyEvents), every_seconds: 1, keep: 3}
             shutdown_timeout_seconds: 10
             model:
               fit: {competitor_domains: [rival.example]}
@@ -77,6 +77,23 @@ struct CrashRecoveryTests {
         for partition in partitions {
             let end = try await consumer.watermarks(partition).high
             if (committed[partition] ?? -1) < end { return false }
+        }
+        return true
+    }
+
+    /// Whether the newest snapshot of every task reflects every input record (the last run has
+    /// replayed to the end and persisted it).
+    static func snapshotsAtEnd(_ harness: DaemonHarness, _ configuration: LeadflowConfiguration) async throws -> Bool {
+        let store = SnapshotStore(directory: configuration.snapshots.directory, keep: configuration.snapshots.keep)
+        let admin = try KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: harness.broker.bootstrapServerList), logger: harness.logger)
+        for task in Int32(0)..<2 {
+            guard let newest = store.files(task: task).first,
+                let snapshot = try? Snapshot.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: newest.path))), headerOnly: true)
+            else { return false }
+            for topic in configuration.topics.inputs {
+                let end = try await admin.watermarks(KafkaPartition(topic: topic, partition: task)).high
+                if (snapshot.header.inputOffsets[topic] ?? -1) < end { return false }
+            }
         }
         return true
     }
@@ -125,11 +142,15 @@ struct CrashRecoveryTests {
         process.arguments = ["run", "--config", configPath, "--log-level", "error"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(180)
+        var done = false
+        while !done && ContinuousClock.now < deadline {
             try await Task.sleep(for: .seconds(1))
-            if try await Self.fullyCommitted(harness, group: crashing.kafka.groupID) { break }
+            let committed = try await Self.fullyCommitted(harness, group: crashing.kafka.groupID)
+            let persisted = try await Self.snapshotsAtEnd(harness, crashing)
+            done = committed && persisted
         }
+        #expect(done, "the last run did not reach the end of the input within three minutes")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
