@@ -175,9 +175,7 @@ public final class Daemon: Sendable {
                 }
             }
             guard let chosen = best, blocked == nil else {
-                if best != nil, let blocked, ProcessInfo.processInfo.environment["LEADFLOW_DEBUG_MERGE"] != nil {
-                    logger.warning("merge waits for \(blocked)")
-                }
+                if best != nil, let blocked { logger.trace("merge waits for unread input", metadata: ["partition": "\(blocked)"]) }
                 break
             }
             core.tasks[chosen.task]!.heads[chosen.topic] += 1
