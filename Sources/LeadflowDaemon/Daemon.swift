@@ -142,10 +142,12 @@ public final class Daemon: Sendable {
     /// Buffers polled messages in their task's per-topic queue.
     private func accept(_ batch: [KafkaMessage], into core: inout DaemonCore) {
         for message in batch {
-            guard let topic = inputs.firstIndex(of: message.topic), let runtime = core.tasks[message.partition] else { continue }
+            // Read through the dictionary without copying the task out: a live copy would make the
+            // append below copy the whole buffer.
+            guard let topic = inputs.firstIndex(of: message.topic), core.tasks[message.partition] != nil else { continue }
             // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
-            let next = runtime.nextOffsets[message.topic] ?? KafkaOffset.beginning
-            let lastBuffered = runtime.buffers[topic].last?.offset ?? -1
+            let next = core.tasks[message.partition]!.nextOffsets[message.topic] ?? KafkaOffset.beginning
+            let lastBuffered = core.tasks[message.partition]!.buffers[topic].last?.offset ?? -1
             if message.offset < next || message.offset <= lastBuffered { continue }
             core.tasks[message.partition]!.buffers[topic].append(message)
         }

@@ -21,6 +21,21 @@ public struct Snapshot: Sendable {
         public var accounts: Int
         public var heldVisitors: Int
         public var identifiedVisitors: Int
+
+        public init(
+            task: Int32, sequence: Int64, writtenAtMilliseconds: Int64, configVersion: String, inputOffsets: [String: Int64],
+            outputWatermarks: [String: Int64], accounts: Int, heldVisitors: Int, identifiedVisitors: Int
+        ) {
+            self.task = task
+            self.sequence = sequence
+            self.writtenAtMilliseconds = writtenAtMilliseconds
+            self.configVersion = configVersion
+            self.inputOffsets = inputOffsets
+            self.outputWatermarks = outputWatermarks
+            self.accounts = accounts
+            self.heldVisitors = heldVisitors
+            self.identifiedVisitors = identifiedVisitors
+        }
     }
 
     public var header: Header
