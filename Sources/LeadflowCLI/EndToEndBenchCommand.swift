@@ -1,5 +1,4 @@
 import ArgumentParser
-import CKafkaShims
 import Foundation
 import LeadflowConfig
 import LeadflowDaemon
@@ -66,9 +65,12 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         await producer.close()
 
         // Reference: a plain C consumer over the same topics and settings.
-        let settings = KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList), groupID: "unused")
+        var settings = KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList), groupID: "unused")
+        settings.partitionAssignmentStrategy = "range"  // as the daemon assigns
         let pattern = "^(" + configuration.topics.inputs.joined(separator: "|") + ")$"
-        let reference = await Self.referenceRate(bootstrap: broker.bootstrapServers, pattern: pattern, expected: events, settings: settings)
+        let reference = try await ReferenceConsumer.rate(
+            bootstrap: broker.bootstrapServers, group: "bench-e2e-reference", topic: pattern, expected: events,
+            properties: ReferenceConsumer.properties(matching: settings))
 
         // The daemon.
         FileHandle.standardError.write(Data("running the daemon…\n".utf8))
@@ -134,24 +136,5 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
-    static func referenceRate(bootstrap: String, pattern: String, expected: Int, settings: KafkaConsumerConfiguration) async -> Double {
-        let properties = [
-            ("queued.min.messages", String(settings.queuedMinMessages)), ("queued.max.messages.kbytes", String(settings.queuedMaxKilobytes)),
-            ("partition.assignment.strategy", "range"),
-        ]
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<lf_reference_result, Never>) in
-            Thread.detachNewThread {
-                var result = lf_reference_result()
-                let keys = properties.map { strdup($0.0) }
-                let values = properties.map { strdup($0.1) }
-                defer { (keys + values).forEach { free($0) } }
-                lf_reference_consume(bootstrap, "bench-e2e-reference", pattern, keys.map { UnsafePointer($0) }, values.map { UnsafePointer($0) },
-                                     Int32(properties.count), Int64(expected), 300_000, &result)
-                continuation.resume(returning: result)
-            }
-        }
-        return Double(result.messages) / max(result.seconds, 1e-9)
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CKafkaShims
 import Dispatch
 import Foundation
 import LeadflowKafka
@@ -59,8 +58,9 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         var best = (reference: 0.0, leadflow: 0.0)
         let consumerDefaults = KafkaConsumerConfiguration(client: client, groupID: "unused")
         for round in 1...rounds {
-            let reference = try await referenceConsume(
-                bootstrap: broker.bootstrapServers, topic: topic, group: "bench-reference-\(round)", settings: consumerDefaults)
+            let reference = try await ReferenceConsumer.rate(
+                bootstrap: broker.bootstrapServers, group: "bench-reference-\(round)", topic: topic, expected: messages,
+                properties: ReferenceConsumer.properties(matching: consumerDefaults))
             report("reference C consumer (round \(round))", rate: reference)
             let ours = try await leadflowConsume(client: client, topic: topic, group: "bench-leadflow-\(round)", logger: logger)
             report("leadflow consumer (round \(round))", rate: ours)
@@ -129,32 +129,6 @@ struct KafkaBenchCommand: AsyncParsableCommand {
             throw KafkaError(code: .timedOut, message: "leadflow consumer received \(received) of \(messages) messages")
         }
         return Double(received) / (last - first).seconds
-    }
-
-    private func referenceConsume(bootstrap: String, topic: String, group: String, settings: KafkaConsumerConfiguration) async throws -> Double {
-        let expected = Int64(messages)
-        let properties = [
-            ("queued.min.messages", String(settings.queuedMinMessages)),
-            ("queued.max.messages.kbytes", String(settings.queuedMaxKilobytes)),
-            ("partition.assignment.strategy", settings.partitionAssignmentStrategy),
-            ("session.timeout.ms", String(settings.sessionTimeout.components.seconds * 1_000)),
-        ]
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<lf_reference_result, Never>) in
-            Thread.detachNewThread {
-                var result = lf_reference_result()
-                let keys = properties.map { strdup($0.0) }
-                let values = properties.map { strdup($0.1) }
-                defer { (keys + values).forEach { free($0) } }
-                let keyPointers = keys.map { UnsafePointer($0) }
-                let valuePointers = values.map { UnsafePointer($0) }
-                lf_reference_consume(bootstrap, group, topic, keyPointers, valuePointers, Int32(properties.count), expected, 300_000, &result)
-                continuation.resume(returning: result)
-            }
-        }
-        var copy = result
-        let error = withUnsafeBytes(of: &copy.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard error.isEmpty else { throw KafkaError(code: .librdkafka, message: "reference consumer: \(error)") }
-        return Double(result.messages) / result.seconds
     }
 }
 

@@ -87,21 +87,13 @@ public final class KafkaAdmin: Sendable {
     /// The current low and high watermarks of a partition. This client never fetches, so the
     /// answer does not wait behind a consumer's long-polling fetch on the same connection.
     public func watermarks(_ partition: KafkaPartition, timeout: Duration = .seconds(5)) async throws -> KafkaWatermarks {
-        try await queue.run { [client] in try Self.watermarks(client, partition, timeout) }
+        try await queue.run { [client] in try client.watermarks(partition, timeout: timeout) }
     }
 
     /// `watermarks` on the caller's thread.
     @available(*, noasync, message: "blocks the thread; use watermarks(_:timeout:)")
     public func watermarksBlocking(_ partition: KafkaPartition, timeout: Duration = .seconds(5)) throws -> KafkaWatermarks {
-        try Self.watermarks(client, partition, timeout)
-    }
-
-    private static func watermarks(_ client: RDKafkaClient, _ partition: KafkaPartition, _ timeout: Duration) throws -> KafkaWatermarks {
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let err = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "watermarks of \(partition)") }
-        return KafkaWatermarks(low: low, high: high)
+        try client.watermarks(partition, timeout: timeout)
     }
 
     /// A topic's partition count (nil when it does not exist), on the caller's thread.

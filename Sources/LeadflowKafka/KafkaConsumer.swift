@@ -218,23 +218,7 @@ public final class KafkaConsumer: Sendable {
     /// `watermarks` on the caller's thread; safe in rebalance hooks.
     @available(*, noasync, message: "blocks the thread; use watermarks(_:timeout:)")
     public func watermarksBlocking(_ partition: KafkaPartition, timeout: Duration = .seconds(10)) throws -> KafkaWatermarks {
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let err = rd_kafka_query_watermark_offsets(
-            client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "watermarks of \(partition)") }
-        return KafkaWatermarks(low: low, high: high)
-    }
-
-    /// A topic's partition count, from cluster metadata (nil when the topic does not exist).
-    public func partitionCount(topic: String, timeout: Duration = .seconds(10)) async throws -> Int? {
-        try await queue.run { [self] in try partitionCountBlocking(topic: topic, timeout: timeout) }
-    }
-
-    /// `partitionCount` on the caller's thread; safe in rebalance hooks.
-    @available(*, noasync, message: "blocks the thread; use partitionCount(topic:timeout:)")
-    public func partitionCountBlocking(topic: String, timeout: Duration = .seconds(10)) throws -> Int? {
-        try client.metadata(topic: topic, timeout: timeout).topic(topic)?.partitionCount
+        try client.watermarks(partition, timeout: timeout)
     }
 
     /// The watermarks librdkafka last saw for a partition in a fetch response (no broker round

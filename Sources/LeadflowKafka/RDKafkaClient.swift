@@ -58,6 +58,15 @@ final class RDKafkaClient: @unchecked Sendable {
         return true
     }
 
+    /// Asks the partition leader for the current watermarks. Blocks up to `timeout`.
+    func watermarks(_ partition: KafkaPartition, timeout: Duration) throws(KafkaError) -> KafkaWatermarks {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "watermarks of \(partition)") }
+        return KafkaWatermarks(low: low, high: high)
+    }
+
     /// Metadata of the cluster (all topics, or one). Blocks up to `timeout`.
     func metadata(topic: String?, timeout: Duration) throws(KafkaError) -> KafkaClusterMetadata {
         var metadata: UnsafePointer<rd_kafka_metadata>?
