@@ -73,10 +73,24 @@ public struct AccountState: Sendable, Hashable {
     public var eventCount = 0
     /// The task (input partition number) that owns this account's state.
     public var task: Int32 = 0
+    /// The account's fit under the engine's current model and reference data: derived, never
+    /// snapshotted, and ignored when states are compared.
+    var cachedFit = CachedFit()
 
     public init(accountID: String, domain: String, isMatched: Bool) {
         self.accountID = accountID
         self.domain = domain
         self.isMatched = isMatched
     }
+}
+
+/// A fit computed for one (model, reference data) generation of an engine. Derived data, so two
+/// accounts are equal whatever their caches hold.
+struct CachedFit: Sendable, Hashable {
+    var fit: Double = 0
+    /// The engine generation it was computed for; -1 for none.
+    var generation = -1
+
+    static func == (lhs: CachedFit, rhs: CachedFit) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }

@@ -1,11 +1,18 @@
 import Foundation
+import Synchronization
 
 /// A `ScoringModel` prepared for the hot path: lower-cased sets, parsed patterns and half-lives,
 /// plus the config version (a hash of the model's canonical JSON) stamped on every output.
-public struct CompiledModel: Sendable {
+/// A class: it is read on every event and shared, so passing it costs one reference count
+/// instead of copying two dozen collections.
+public final class CompiledModel: Sendable {
     public let model: ScoringModel
     /// First 16 hex digits of SHA-256 over the model's canonical JSON.
     public let version: String
+    /// Unique per compiled model in this process: values derived from a model are cached
+    /// against it.
+    let serial: Int
+    private static let serials = Atomic<Int>(0)
 
     let icpIndustries: Set<String>
     let excludedIndustries: Set<String>
@@ -33,6 +40,7 @@ public struct CompiledModel: Sendable {
 
     public init(_ model: ScoringModel) {
         self.model = model
+        serial = CompiledModel.serials.add(1, ordering: .relaxed).newValue
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let canonical = (try? encoder.encode(model)).map { String(decoding: $0, as: UTF8.self) } ?? "\(model)"

@@ -9,11 +9,9 @@ public struct Engine: Sendable {
     public var state: EngineState
     /// The task (input partition number) new state is created for; the daemon sets it per input.
     public var currentTask: Int32 = 0
-    /// Derived values, rebuilt on demand: URL meanings per model, fit per account per
-    /// (model, directory revision).
+    /// URL meanings are derived per model and cached (bounded); fits are cached in each account
+    /// against `fitGeneration`.
     private var urlMeanings: [String: CompiledModel.PageMeaning] = [:]
-    private var fits: [String: Double] = [:]
-    private var fitsRevision = -1
 
     public init(model: CompiledModel, directory: AccountDirectory = AccountDirectory(), state: EngineState = EngineState()) {
         self.model = model
@@ -25,19 +23,10 @@ public struct Engine: Sendable {
     public mutating func replaceModel(_ model: CompiledModel) {
         self.model = model
         urlMeanings.removeAll()
-        fits.removeAll()
     }
 
-    private mutating func fit(of ref: AccountRef, record: AccountRecord?) -> Double {
-        if fitsRevision != directory.revision {
-            fits.removeAll(keepingCapacity: true)
-            fitsRevision = directory.revision
-        }
-        if let fit = fits[ref.id] { return fit }
-        let fit = model.fit(record: record, domain: ref.domain)
-        fits[ref.id] = fit
-        return fit
-    }
+    /// Changes whenever the model or the reference data does, so a cached fit is stale.
+    private var fitGeneration: Int { model.serial << 40 | directory.revision }
 
     /// An account's scores and top signals as of `time` (default: its latest event), for
     /// explanations and the admin endpoint.
@@ -328,25 +317,37 @@ public struct Engine: Sendable {
             account.task = currentTask
             state.accounts[ref.id] = account
             slot = state.accounts.index(forKey: ref.id)
-        } else if state.accounts.values[slot!].task != currentTask {
-            state.counters.crossTaskSignals += 1
         }
-        let model = self.model
-        let record = directory.record(id: ref.id)
-        let fit = fit(of: ref, record: record)
-        // Mutated in place through the values view: no copy of the account's arrays per event.
+        // Mutated in place through the values view: no copy of the account per event.
         let outputs = Engine.update(
-            &state.accounts.values[slot!], model: model, record: record, fit: fit, eventID: eventID, at: time, signals: signals,
-            person: person, surge: surge, handRaiser: handRaiser, evaluate: evaluate)
+            &state.accounts.values[slot!], context: UpdateContext(model: model, directory: directory, fitGeneration: fitGeneration, task: currentTask),
+            counters: &state.counters, eventID: eventID, at: time, signals: signals, person: person, surge: surge, handRaiser: handRaiser,
+            evaluate: evaluate)
         return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
+    }
+
+    /// What one update reads besides the account.
+    struct UpdateContext {
+        var model: CompiledModel
+        var directory: AccountDirectory
+        var fitGeneration: Int
+        var task: Int32
     }
 
     /// Applies one signal to one account and decides what it triggers.
     static func update(
-        _ account: inout AccountState, model: CompiledModel, record: AccountRecord?, fit: Double, eventID: String, at time: EventTime,
+        _ account: inout AccountState, context: UpdateContext, counters: inout EngineCounters, eventID: String, at time: EventTime,
         signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool
     ) -> [EngineOutput] {
-        account.isMatched = record != nil
+        let model = context.model
+        if account.task != context.task { counters.crossTaskSignals += 1 }
+        if account.cachedFit.generation != context.fitGeneration {
+            // The reference record is read only when the model or reference data changed.
+            let record = context.directory.record(id: account.accountID)
+            account.cachedFit = CachedFit(fit: model.fit(record: record, domain: account.domain), generation: context.fitGeneration)
+            account.isMatched = record != nil
+        }
+        let fit = account.cachedFit.fit
         for update in signals {
             let halfLife = model.halfLife(of: update.signalClass)
             if let index = account.tallies.firstIndex(where: { $0.signal == update.signal }) {
@@ -430,12 +431,13 @@ public struct Engine: Sendable {
         {
             trigger = .mql
             reason = "composite \(JSONWriter.format(points: scores.composite)) crossed the MQL threshold \(JSONWriter.format(points: model.model.bands.hot))"
-        } else if let started = surgeStarted, record == nil ? model.model.routing.routeUnmatchedSurges : scores.fit >= model.model.routing.surgeMinFit {
+        } else if let started = surgeStarted, !account.isMatched ? model.model.routing.routeUnmatchedSurges : scores.fit >= model.model.routing.surgeMinFit {
             trigger = .surge
             reason = "\(started.source == .firstParty ? "first-party" : "third-party") surge on \(started.topic) (current \(JSONWriter.format(points: started.lastCurrent)), baseline \(JSONWriter.format(points: started.lastBaseline)))"
-                + (record == nil ? ", new logo" : ", fit \(JSONWriter.format(points: scores.fit))")
+                + (!account.isMatched ? ", new logo" : ", fit \(JSONWriter.format(points: scores.fit))")
         }
         guard let trigger, !isCompetitor else { return outputs }
+        let record = context.directory.record(id: account.accountID)
         if let lifecycle = record?.lifecycle?.rawValue, model.skipLifecycles.contains(lifecycle) { return outputs }
         if let lastAt = account.lastRoutedAt, let lastBand = account.lastRoutedBand,
             now - lastAt < .days(model.model.routing.rerouteWindowDays), account.band <= lastBand
