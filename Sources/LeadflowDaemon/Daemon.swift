@@ -190,7 +190,8 @@ public final class Daemon: Sendable {
         return produced
     }
 
-    private static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int32, Int64) {
+    /// The merge order: record timestamp, then topic index, partition and offset (replay shares it).
+    static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int32, Int64) {
         (message.timestamp?.milliseconds ?? 0, topic, message.partition, message.offset)
     }
 
@@ -206,47 +207,22 @@ public final class Daemon: Sendable {
         core.tasks[task]!.eventsSinceSnapshot += 1
         core.processedNext[input] = message.offset + 1
         var produced: [Outgoing] = []
-        let source = "\(message.topic):\(message.partition):\(message.offset)"
-        let common = [
-            KafkaHeader(name: "leadflow-task", string: String(task)), KafkaHeader(name: "leadflow-input", string: source),
-        ]
         if let rejection = result.rejection {
             core.counters.rejected += 1
             core.counters.rejectionsByReason[rejection.reason.rawValue, default: 0] += 1
-            let id = "dl_" + SHA256.hex(source, characters: 24)
-            if core.tasks[task]!.suppress.remove(id) != nil {
-                core.counters.suppressedDuplicates += 1
-            } else {
-                core.counters.deadLetters += 1
-                let headers = message.headers + common + [
-                    KafkaHeader(name: "leadflow-id", string: id), KafkaHeader(name: "leadflow-reason", string: rejection.json),
-                    KafkaHeader(name: "leadflow-source", string: source),
-                ]
-                produced.append(Outgoing(
-                    message: KafkaOutgoingMessage(topic: topics.deadLetters, key: message.key, value: message.value, headers: headers),
-                    input: input, inputOffset: message.offset))
-            }
         }
-        for output in result.outputs {
-            if core.tasks[task]!.suppress.remove(output.id) != nil {
+        for record in PublishedOutput.records(for: result, input: message, task: task, topics: topics) {
+            if core.tasks[task]!.suppress.remove(record.id) != nil {
                 core.counters.suppressedDuplicates += 1
                 continue
             }
-            let topic: String
-            switch output {
-            case .routingDecision:
-                topic = topics.routingDecisions
-                core.counters.routingDecisions += 1
-            case .surgeTrigger:
-                topic = topics.surgeTriggers
-                core.counters.surgeTriggers += 1
+            switch record.kind {
+            case .deadLetter: core.counters.deadLetters += 1
+            case .routingDecision: core.counters.routingDecisions += 1
+            case .surgeTrigger: core.counters.surgeTriggers += 1
             }
-            produced.append(Outgoing(
-                message: KafkaOutgoingMessage(
-                    topic: topic, key: Array(output.accountID.utf8), value: Array(output.json().utf8),
-                    headers: common + [KafkaHeader(name: "leadflow-id", string: output.id)]),
-                input: input, inputOffset: message.offset))
-            options.onOutput?(output)
+            produced.append(Outgoing(message: record.message, input: input, inputOffset: message.offset))
+            if let output = record.output { options.onOutput?(output) }
         }
         if !produced.isEmpty { core.pending[input, default: [:]][message.offset] = produced.count }
         return produced

@@ -158,16 +158,17 @@ public struct SnapshotStore: Sendable {
         return (path, bytes.count)
     }
 
-    /// The newest valid snapshot of a task. Damaged files are renamed `*.corrupt` and reported
-    /// through `onDamaged`, and the next older one is tried.
-    public func loadLatest(task: Int32, onDamaged: (String, String) -> Void) -> Snapshot? {
+    /// The newest valid snapshot of a task. Damaged files are reported through `onDamaged`,
+    /// renamed `*.corrupt` when `setAside` (a reader that does not own the folder leaves them),
+    /// and the next older one is tried.
+    public func loadLatest(task: Int32, setAside: Bool = true, onDamaged: (String, String) -> Void) -> Snapshot? {
         for file in files(task: task) {
             do {
                 let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file.path)))
                 return try Snapshot.decode(bytes)
             } catch {
                 onDamaged(file.path, "\(error)")
-                rename(file.path, file.path + ".corrupt")
+                if setAside { rename(file.path, file.path + ".corrupt") }
             }
         }
         return nil

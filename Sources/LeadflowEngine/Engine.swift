@@ -43,6 +43,8 @@ public struct Engine: Sendable {
         public var rejection: Rejection?
         /// The account the signal was credited to, when it was.
         public var accountID: String?
+        /// The input's `type` when it decoded (for reports).
+        public var eventType: String?
     }
 
     /// Decodes and applies one message. `clock` is the caller's reading of the current time
@@ -67,9 +69,9 @@ public struct Engine: Sendable {
     public mutating func apply(_ event: InputEvent, clock: EventTime?) -> Result {
         if let rejection = timeRejection(event.occurredAt, clock: clock) {
             state.counters.rejected += 1
-            return Result(outcome: .rejected, rejection: rejection)
+            return Result(outcome: .rejected, rejection: rejection, eventType: event.typeName)
         }
-        let result: Result
+        var result: Result
         switch event {
         case .pageView(let view): result = applyPageView(view)
         case .intentSurge(let surge): result = applyIntent(surge)
@@ -78,6 +80,7 @@ public struct Engine: Sendable {
         if result.outcome != .rejected {
             state.newestEventTime = max(state.newestEventTime ?? event.occurredAt, event.occurredAt)
         }
+        result.eventType = event.typeName
         return result
     }
 

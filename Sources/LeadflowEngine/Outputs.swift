@@ -65,14 +65,7 @@ public struct RoutingDecision: Sendable, Hashable {
         } else {
             writer.field("contact", raw: "null")
         }
-        writer.field("top_signals", raw: JSONWriter.array(scores.topSignals.map { signal in
-            var signalWriter = JSONWriter()
-            signalWriter.field("signal", signal.signal)
-            signalWriter.field("points", points: signal.points)
-            signalWriter.field("occurred_at", signal.occurredAt.description)
-            signalWriter.field("event_id", signal.eventID)
-            return signalWriter.finish()
-        }))
+        writer.field("top_signals", raw: JSONWriter.array(scores.topSignals.map(\.json)))
         writer.field("trigger_event_ids", strings: triggerEventIDs)
         writer.field("config_version", configVersion)
         if replayed { writer.field("replayed", true) }
@@ -140,5 +133,42 @@ public enum EngineOutput: Sendable, Hashable {
         case .routingDecision(let decision): decision.json(replayed: replayed)
         case .surgeTrigger(let trigger): trigger.json(replayed: replayed)
         }
+    }
+}
+
+extension SignalContribution {
+    /// `{"signal", "points", "occurred_at", "event_id"}`, as in a decision's `top_signals`.
+    public var json: String {
+        var writer = JSONWriter()
+        writer.field("signal", signal)
+        writer.field("points", points: points)
+        writer.field("occurred_at", occurredAt.description)
+        writer.field("event_id", eventID)
+        return writer.finish()
+    }
+}
+
+extension Scores {
+    /// The scores with the signals behind them, for the admin endpoint and what-if reports.
+    public var explanationJSON: String {
+        var writer = JSONWriter()
+        writer.field("fit", points: fit)
+        writer.field("engagement", points: engagement)
+        writer.field("signals", points: signals)
+        writer.field("committee", points: committee)
+        writer.field("contact", points: contact)
+        writer.field("composite", points: composite)
+        writer.field("engaged_people", engagedPeople)
+        writer.field("top_signals", raw: JSONWriter.array(topSignals.map(\.json)))
+        return writer.finish()
+    }
+
+    /// One line: `composite 115 = fit 70 + engagement 45 (page:pricing 20, intent:crm 12)`.
+    public var explanationText: String {
+        let f = JSONWriter.format(points:)
+        let signals = topSignals.map { "\($0.signal) \(f($0.points))" }.joined(separator: ", ")
+        var text = "composite \(f(composite)) = fit \(f(fit)) + engagement \(f(engagement))"
+        if contact != 0 { text += " + contact \(f(contact))" }
+        return text + (signals.isEmpty ? "" : " (\(signals))")
     }
 }

@@ -97,6 +97,17 @@ final class DaemonHarness: @unchecked Sendable {
         try await readAll([(configuration.topics.routingDecisions, 2), (configuration.topics.surgeTriggers, 2), (configuration.topics.deadLetters, 1)])
     }
 
+    /// The live group's committed offsets on the input partitions (2 each).
+    func committed(_ configuration: LeadflowConfiguration) async throws -> [KafkaPartition: Int64] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList), groupID: configuration.kafka.groupID),
+            logger: logger)
+        let partitions = configuration.topics.inputs.flatMap { topic in (0..<Int32(2)).map { KafkaPartition(topic: topic, partition: $0) } }
+        let offsets = try await consumer.committed(partitions)
+        await consumer.close(timeout: .seconds(5))
+        return offsets
+    }
+
     /// Every message of these topics (name, partition count), read from the beginning to the
     /// high watermarks seen when the read starts.
     func readAll(_ topics: [(String, Int)]) async throws -> [KafkaMessage] {
