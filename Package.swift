@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // librdkafka from the system (pkg-config `rdkafka`, Debian `librdkafka-dev`).
@@ -47,12 +50,21 @@ let package = Package(
             dependencies: ["LeadflowEngine", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // The admin HTTP endpoint (health, readiness, metrics, account look-ups): knows HTTP,
+        // asks its source for answers.
+        .target(
+            name: "LeadflowAdmin",
+            dependencies: [.product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")],
+            swiftSettings: strictSettings
+        ),
         // The daemon: wires the Kafka layer and the engine; per-partition state and snapshots.
         .target(
             name: "LeadflowDaemon",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -60,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "LeadflowCLI",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowDaemon",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowDaemon", "LeadflowAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "LeadflowDaemonTests",
             dependencies: [
-                "LeadflowDaemon", "LeadflowKafka", "LeadflowEngine", "LeadflowConfig",
+                "LeadflowDaemon", "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

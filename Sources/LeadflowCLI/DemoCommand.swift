@@ -45,6 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("leadflow-demo-\(getpid())").path
         configuration.snapshots.directory = stateFolder
+        configuration.admin.address = "127.0.0.1:0"
         defer { try? FileManager.default.removeItem(atPath: stateFolder) }
 
         var scenario = DemoScenario(accounts: accounts, days: days, eventsPerDay: eventsPerDay)
@@ -71,6 +72,10 @@ struct DemoCommand: AsyncParsableCommand {
             }
             try await producer.flush(timeout: .seconds(30))
         }
+        for _ in 0..<50 where daemon.adminPort == nil { try await Task.sleep(for: .milliseconds(100)) }
+        if let port = daemon.adminPort {
+            print("▶ admin endpoint at http://127.0.0.1:\(port) (/metrics, /readyz, /accounts/top?n=20, /accounts/{id-or-domain})")
+        }
         var lastCount = 0
         var lastTick = ContinuousClock.now
         let interactive = isatty(STDOUT_FILENO) != 0
@@ -96,6 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
         if interactive { print("") }
         try await producing.value
         let accountsInState = daemon.stateSummary.accounts
+        print("■ hottest accounts now (as /accounts/top?n=3 answers): \(daemon.topAccountsJSON(limit: 3))")
         daemon.requestStop()
         try await daemonTask.value
         await producer.close()

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Where the daemon's Kafka cluster is and how its clients behave.
@@ -45,6 +46,74 @@ public struct SnapshotSettings: Sendable, Hashable {
     public var keep = 3
 
     public init() {}
+}
+
+/// The admin HTTP endpoint: health, readiness, Prometheus metrics, account look-ups.
+public struct AdminSettings: Sendable, Hashable {
+    /// `host:port` to listen on. Default: "127.0.0.1:9464" (local only); "" turns it off.
+    public var address = "127.0.0.1:9464"
+    /// When set, every endpoint but /healthz and /readyz needs `Authorization: Bearer <token>`.
+    /// `${NAME}` reads the environment variable NAME; LEADFLOW_ADMIN_TOKEN is used when unset.
+    public var token: String? = nil
+    /// /readyz answers 503 while any owned partition lags more records than this. Default: 10,000.
+    public var readyMaxLag = 10_000
+
+    public init() {}
+
+    /// The host and port of `address`, or nil when the endpoint is off.
+    public var hostAndPort: (host: String, port: UInt16)? {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...]) else { return nil }
+        return (String(address[..<colon]), port)
+    }
+}
+
+/// How the daemon logs.
+public struct LoggingSettings: Sendable, Hashable {
+    public enum Format: String, Sendable, Hashable, CaseIterable { case text, json, logfmt }
+    /// Default: text (human-readable); json or logfmt for log collectors.
+    public var format = Format.text
+    /// Default: info.
+    public var level = "info"
+    /// Emails and IP addresses in log metadata are replaced by a hash. Default: true.
+    public var hashPersonalData = true
+
+    public init() {}
+}
+
+extension AdminSettings: ConfigSection {
+    mutating func readFields(_ fields: inout ConfigFields) {
+        fields.read("address", &address)
+        fields.read("token", &token)
+        fields.read("ready_max_lag", &readyMaxLag)
+        fields.check(address.isEmpty || hostAndPort != nil, "address", "must be host:port such as 127.0.0.1:9464, or \"\" to turn the endpoint off, got '\(address)'")
+        fields.check(readyMaxLag >= 0, "ready_max_lag", "must not be negative")
+        fields.check(token.map { !$0.isEmpty } ?? true, "token", "must not be empty (leave it out to need no token)")
+    }
+
+    /// The token with `${NAME}` read from the environment, else LEADFLOW_ADMIN_TOKEN, else none.
+    public func resolvedToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        guard let token else { return environment["LEADFLOW_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
+        guard token.hasPrefix("${"), token.hasSuffix("}") else { return token }
+        let variable = String(token.dropFirst(2).dropLast())
+        guard let value = environment[variable], !value.isEmpty else {
+            throw ConfigError(file: "environment", problems: [ConfigProblem(path: "admin.token", line: nil, message: "environment variable \(variable) is not set")])
+        }
+        return value
+    }
+}
+
+extension LoggingSettings: ConfigSection {
+    mutating func readFields(_ fields: inout ConfigFields) {
+        var formatName = format.rawValue
+        fields.read("format", &formatName)
+        if let parsed = Format(rawValue: formatName) { format = parsed } else {
+            fields.check(false, "format", "must be one of text, json, logfmt, got '\(formatName)'")
+        }
+        fields.read("level", &level)
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        fields.check(levels.contains(level), "level", "must be one of \(levels.joined(separator: ", ")), got '\(level)'")
+        fields.read("hash_personal_data", &hashPersonalData)
+    }
 }
 
 extension KafkaSettings: ConfigSection {

@@ -13,6 +13,8 @@ public struct LeadflowConfiguration: Sendable {
     public var kafka = KafkaSettings()
     public var topics = TopicSettings()
     public var snapshots = SnapshotSettings()
+    public var admin = AdminSettings()
+    public var logging = LoggingSettings()
     /// Graceful shutdown must finish within this. Default: 30 seconds.
     public var shutdownTimeoutSeconds: Double = 30
 
@@ -59,6 +61,8 @@ extension LeadflowConfiguration: ConfigSection {
         fields.read("kafka", &kafka)
         fields.read("topics", &topics)
         fields.read("snapshots", &snapshots)
+        fields.read("admin", &admin)
+        fields.read("logging", &logging)
         fields.read("shutdown_timeout_seconds", &shutdownTimeoutSeconds)
         fields.check(shutdownTimeoutSeconds > 0, "shutdown_timeout_seconds", "must be greater than 0")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LeadflowAdmin
 import LeadflowConfig
 import LeadflowEngine
 import LeadflowKafka
@@ -38,6 +39,11 @@ public final class Daemon: Sendable {
     let clientConfiguration: KafkaClientConfiguration
     let inputs: [String]
     let outputs: [String]
+    let metrics = DaemonMetrics()
+    let adminPortBox = Mutex<UInt16?>(nil)
+
+    /// The admin endpoint's port once it listens (nil when off or not started yet).
+    public var adminPort: UInt16? { adminPortBox.withLock { $0 } }
 
     public init(options: Options, logger: Logger) throws {
         let configuration = options.configuration
@@ -81,6 +87,9 @@ public final class Daemon: Sendable {
             onRevoke: { [self] consumer, partitions, lost in revoked(partitions, consumer: consumer, producer: producer, lost: lost) })
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, hooks: hooks, logger: logger)
         try consumer.subscribe(topics: inputs)
+        let adminServer = try await startAdmin()
+        defer { if let adminServer { Task { await adminServer.stop() } } }
+        core.withLock { $0.running = true }
         logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
 
         var lastCommit = ContinuousClock.now
@@ -119,9 +128,11 @@ public final class Daemon: Sendable {
             if ContinuousClock.now - lastCommit >= .seconds(1) {
                 await commit(consumer)
                 lastCommit = .now
+                publishMetrics(consumer: consumer, producer: producer)
             }
             try await snapshotDueTasks(consumer: consumer, producer: producer)
         }
+        core.withLock { $0.running = false }
         logger.info("stopping: draining, snapshotting and leaving the group")
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
@@ -203,6 +214,8 @@ public final class Daemon: Sendable {
         let clock = message.timestamp.map { EventTime(milliseconds: $0.milliseconds) }
         let result = core.engine.process(message.value, clock: clock)
         core.counters.eventsIn += 1
+        core.counters.eventsByInput[InputKind(topic: message.topic, type: result.eventType ?? "rejected"), default: 0] += 1
+        if let received = message.receivedAt { metrics.recordLatency(since: received) }
         core.tasks[task]!.nextOffsets[message.topic] = message.offset + 1
         core.tasks[task]!.eventsSinceSnapshot += 1
         core.processedNext[input] = message.offset + 1

@@ -46,6 +46,8 @@ public struct DaemonCounters: Sendable, Hashable {
     public var corruptSnapshots = 0
     public var commits = 0
     public var rejectionsByReason: [String: Int] = [:]
+    /// Inputs by topic and event type ("rejected" when the input did not decode).
+    public var eventsByInput: [InputKind: Int] = [:]
 }
 
 /// Everything the processing loop, the rebalance hooks and delivery reports share, behind one lock.
@@ -63,6 +65,11 @@ struct DaemonCore {
     var earlyReports: [UInt64: KafkaDeliveryReport] = [:]
     var redeliver: [Outgoing] = []
     var counters = DaemonCounters()
+    /// Consumer lag per owned input partition, as of the loop's last look (for /readyz and metrics).
+    var lag: [KafkaPartition: Int64] = [:]
+    var lastSnapshot: SnapshotStats?
+    /// Set once the loop has started (readiness needs a running loop) and when it stops.
+    var running = false
 
     /// Offsets safe to commit: the first input with unacknowledged outputs, or the next unprocessed.
     func commitPoints() -> [KafkaPartition: Int64] {

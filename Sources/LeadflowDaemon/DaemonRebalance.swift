@@ -102,8 +102,14 @@ extension Daemon {
             configVersion: core.withLock { $0.engine.model.version }, inputOffsets: runtime.nextOffsets, outputWatermarks: watermarks,
             accounts: state.accounts.count, heldVisitors: state.heldVisitors.count, identifiedVisitors: state.identifiedVisitors.count)
         do {
+            let started = ContinuousClock.now
             let written = try store.write(Snapshot(header: header, state: state))
-            core.withLock { $0.counters.snapshotsWritten += 1 }
+            let elapsed = (ContinuousClock.now - started).components
+            let stats = SnapshotStats(writtenAt: Date(), seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18, bytes: written.bytes)
+            core.withLock { core in
+                core.counters.snapshotsWritten += 1
+                core.lastSnapshot = stats
+            }
             logger.debug("snapshot written", metadata: ["path": "\(written.path)", "bytes": "\(written.bytes)"])
             return true
         } catch {

@@ -82,13 +82,18 @@ public final class KafkaConsumer: Sendable {
         messages.reserveCapacity(min(maxMessages, 4_096))
         var topicNames = TopicNameCache()
         var wait = Int32(timeout.milliseconds)
+        var receivedAt: ContinuousClock.Instant?
         while messages.count < maxMessages {
             guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
             wait = 0
             defer { rd_kafka_message_destroy(raw) }
             let err = raw.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                messages.append(KafkaMessage(raw, topicNames: &topicNames))
+                // One clock reading per batch: the batch is drained from a local queue in microseconds.
+                if receivedAt == nil { receivedAt = .now }
+                var message = KafkaMessage(raw, topicNames: &topicNames)
+                message.receivedAt = receivedAt
+                messages.append(message)
             } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 continue
             } else {

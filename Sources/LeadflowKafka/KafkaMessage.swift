@@ -34,10 +34,13 @@ public struct KafkaMessage: Sendable, Hashable {
     public var value: [UInt8]
     public var headers: [KafkaHeader]
     public var timestamp: KafkaTimestamp?
+    /// When this client took the message from librdkafka's queue (monotonic), so callers can
+    /// measure their own processing latency independently of producers' clocks.
+    public var receivedAt: ContinuousClock.Instant?
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-        headers: [KafkaHeader] = [], timestamp: KafkaTimestamp? = nil
+        headers: [KafkaHeader] = [], timestamp: KafkaTimestamp? = nil, receivedAt: ContinuousClock.Instant? = nil
     ) {
         self.topic = topic
         self.partition = partition
@@ -46,6 +49,7 @@ public struct KafkaMessage: Sendable, Hashable {
         self.value = value
         self.headers = headers
         self.timestamp = timestamp
+        self.receivedAt = receivedAt
     }
 
     public var topicPartition: KafkaPartition { KafkaPartition(topic: topic, partition: partition) }

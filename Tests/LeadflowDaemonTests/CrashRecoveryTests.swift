@@ -59,6 +59,7 @@ struct CrashRecoveryTests {
             topics: {routing_decisions: \(configuration.topics.routingDecisions), surge_triggers: \(configuration.topics.surgeTriggers), dead_letters: \(configuration.topics.deadLetters)}
             snapshots: {directory: \(configuration.snapshots.directory), every_events: \(configuration.snapshots.everyEvents), every_seconds: 1, keep: 3}
             shutdown_timeout_seconds: 10
+            admin: {address: "127.0.0.1:0"}
             model:
               fit: {competitor_domains: [rival.example]}
               routing:

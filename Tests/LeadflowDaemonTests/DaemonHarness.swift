@@ -37,6 +37,7 @@ final class DaemonHarness: @unchecked Sendable {
         configuration.snapshots.everyEvents = snapshotEvery
         configuration.snapshots.everySeconds = 3_600
         configuration.shutdownTimeoutSeconds = 10
+        configuration.admin.address = "127.0.0.1:0"
         try broker.createTopic(configuration.topics.routingDecisions, partitions: 2)
         try broker.createTopic(configuration.topics.surgeTriggers, partitions: 2)
         try broker.createTopic(configuration.topics.deadLetters, partitions: 1)

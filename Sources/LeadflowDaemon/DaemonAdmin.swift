@@ -1,0 +1,67 @@
+import LeadflowAdmin
+import LeadflowConfig
+import LeadflowEngine
+import LeadflowKafka
+import Logging
+import Synchronization
+
+/// The daemon answers the admin endpoint: readiness from assignment and lag, metrics from its
+/// registry, accounts from the engine (each answer under the state lock, briefly).
+extension Daemon: AdminSource {
+    /// Starts the admin endpoint when `admin.address` is set.
+    func startAdmin() async throws -> AdminServer? {
+        let settings = options.configuration.admin
+        guard let (host, port) = settings.hostAndPort else { return nil }
+        let token = try settings.resolvedToken()
+        let server = try AdminServer(host: host, port: port, token: token, source: self)
+        let listening = try await server.start()
+        adminPortBox.withLock { $0 = listening }
+        logger.info("admin endpoint listening", metadata: ["address": "\(host):\(listening)", "token": "\(token == nil ? "none" : "required")"])
+        return server
+    }
+
+    /// Lag per owned partition and the gauges, exported once a second by the loop.
+    func publishMetrics(consumer: KafkaConsumer, producer: KafkaProducer) {
+        let lag = (try? consumer.lag()) ?? [:]
+        let (counters, gauges) = core.withLock { core in
+            core.lag = lag.filter { core.tasks[$0.key.partition] != nil }
+            return (core.counters, DaemonMetrics.Gauges(
+                lag: core.lag, accounts: core.engine.state.accounts.count, producerQueueDepth: producer.inFlightCount,
+                lastSnapshot: core.lastSnapshot))
+        }
+        metrics.publish(counters, gauges: gauges)
+    }
+
+    public func readiness() -> (ready: Bool, json: String) {
+        let limit = options.configuration.admin.readyMaxLag
+        let (running, tasks, lag) = core.withLock { ($0.running, $0.tasks.keys.sorted(), $0.lag) }
+        let worst = lag.max { $0.value < $1.value }
+        let reason: String?
+        if !running {
+            reason = "the processing loop is not running"
+        } else if tasks.isEmpty {
+            reason = "no input partitions assigned"
+        } else if let worst, worst.value > limit {
+            reason = "\(worst.key.topic):\(worst.key.partition) lags \(worst.value) records (ready_max_lag \(limit))"
+        } else {
+            reason = nil
+        }
+        var writer = JSONWriter()
+        writer.field("ready", reason == nil)
+        writer.field("reason", reason)
+        writer.field("tasks", raw: JSONWriter.array(tasks.map { String($0) }))
+        writer.field("max_lag", worst.map { Int($0.value) } ?? 0)
+        writer.field("ready_max_lag", limit)
+        return (reason == nil, writer.finish())
+    }
+
+    public func metricsText() -> String { metrics.text }
+
+    public func accountJSON(idOrDomain: String) -> String? {
+        core.withLock { core in core.engine.accountID(lookingUp: idOrDomain).flatMap { core.engine.accountJSON(accountID: $0) } }
+    }
+
+    public func topAccountsJSON(limit: Int) -> String {
+        core.withLock { $0.engine.hottestAccountsJSON(limit: limit) }
+    }
+}
