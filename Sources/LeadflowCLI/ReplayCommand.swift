@@ -94,8 +94,8 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = logging.makeLogger(label: "leadflow.replay")
         let configuration = try loadConfiguration(config)
+        let logger = logging.makeLogger(label: "leadflow.replay", settings: configuration.logging)
         var options = ReplayOptions(configuration: configuration, directory: try loadDirectory(configuration, logger: logger))
         if let from { options.start = .time(milliseconds: RFC3339.parse(from)!.milliseconds) }
         if let fromOffsets { options.start = try Self.parseOffsets(fromOffsets) }

@@ -13,7 +13,10 @@ struct RunCommand: AsyncParsableCommand {
             Joins the consumer group in kafka.group_id and reads the three signal topics (co-partitioned: \
             the same partition count, keyed by account domain). SIGTERM or SIGINT stops gracefully: \
             stop fetching, publish what is in flight, snapshot, commit, leave the group, within \
-            shutdown_timeout_seconds. A second signal exits at once.
+            shutdown_timeout_seconds. A second signal exits at once. SIGHUP reloads the scoring and \
+            routing model from the same file: a file with problems is rejected (every problem is logged) \
+            and the running model stays; a good one applies to every later event and changes \
+            config_version in outputs. Other sections (kafka, topics, snapshots, admin) need a restart.
             """
     )
 
@@ -23,12 +26,12 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.makeLogger(label: "leadflow.run")
         let configuration: LeadflowConfiguration
         do { configuration = try LeadflowConfiguration.load(path: config) } catch let error as ConfigError {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
             throw ExitCode(2)
         }
+        let logger = logging.makeLogger(label: "leadflow.run", settings: configuration.logging)
         var directory = AccountDirectory()
         if let path = configuration.accountsFile {
             let loaded = try ReferenceData.load(path: path)
@@ -46,8 +49,9 @@ struct RunCommand: AsyncParsableCommand {
                 Foundation.exit(130)
             }
         }
+        let reloads = SignalSource(SIGHUP) { [config] in _ = daemon.reloadModel(fromFile: config) }
         try await daemon.run()
-        withExtendedLifetime(signals) {}
+        withExtendedLifetime((signals, reloads)) {}
     }
 }
 
@@ -72,5 +76,18 @@ final class SignalCounter: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+    }
+}
+
+/// Calls a handler on every delivery of one signal (SIGHUP for reloads), off the signal context.
+/// `@unchecked`: the source is set once in `init` and only kept alive afterwards.
+final class SignalSource: @unchecked Sendable {
+    private let source: any DispatchSourceSignal
+
+    init(_ number: Int32, handler: @escaping @Sendable () -> Void) {
+        signal(number, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "leadflow.signal.\(number)"))
+        source.setEventHandler(handler: handler)
+        source.resume()
     }
 }
