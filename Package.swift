@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "LeadflowDaemon", "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
