@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let logger = logging.makeLogger(label: "leadflow.run", settings: configuration.logging)
+        // A file size limit (LimitFSIZE, ulimit -f) must fail a snapshot write with EFBIG, which is
+        // logged and counted, not kill the daemon with SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         var directory = AccountDirectory()
         if let path = configuration.accountsFile {
             let loaded = try ReferenceData.load(path: path)
