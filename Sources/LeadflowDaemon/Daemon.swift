@@ -76,6 +76,15 @@ public final class Daemon: Sendable {
 
     public func run() async throws {
         let configuration = options.configuration
+        // What can fail on configuration (a missing reference topic, a taken admin port) is
+        // started first, before any client joins the group.
+        let referenceReader = try await startReferenceReader()
+        let adminServer: AdminServer?
+        do { adminServer = try await startAdmin() } catch {
+            await referenceReader?.close(timeout: .seconds(5))
+            throw error
+        }
+        defer { if let adminServer { Task { await adminServer.stop() } } }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: clientConfiguration), logger: logger) { [self] report in
             core.withLock { $0.delivered(report) }
         }
@@ -87,8 +96,6 @@ public final class Daemon: Sendable {
             onRevoke: { [self] consumer, partitions, lost in revoked(partitions, consumer: consumer, producer: producer, lost: lost) })
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, hooks: hooks, logger: logger)
         try consumer.subscribe(topics: inputs)
-        let adminServer = try await startAdmin()
-        defer { if let adminServer { Task { await adminServer.stop() } } }
         core.withLock { $0.running = true }
         logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
 
@@ -97,6 +104,7 @@ public final class Daemon: Sendable {
         var lastQuery = ContinuousClock.now - .seconds(10)
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
+            let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
             // An owned partition with nothing buffered is caught up when its end (as the last fetch
             // response reported it, else as asked of the broker at most twice a second) is not past
             // the next offset to process: then nothing is waiting there and the merge may go on.
@@ -104,7 +112,8 @@ public final class Daemon: Sendable {
             var ends: [KafkaPartition: KafkaWatermarks] = [:]
             var unknown: [KafkaPartition] = []
             for (partition, _) in idle {
-                if let cached = consumer.cachedWatermarks(partition) { ends[partition] = cached } else { unknown.append(partition) }
+                let reader = partition.topic == options.configuration.topics.accounts ? referenceReader ?? consumer : consumer
+                if let cached = reader.cachedWatermarks(partition) { ends[partition] = cached } else { unknown.append(partition) }
             }
             if !unknown.isEmpty && ContinuousClock.now - lastQuery >= .milliseconds(500) {
                 lastQuery = .now
@@ -119,6 +128,7 @@ public final class Daemon: Sendable {
             }
             let outgoing = core.withLock { core in
                 accept(batch, into: &core)
+                acceptReferences(references, into: &core)
                 return drain(&core, caughtUp: caughtUp) + core.redeliver.drain()
             }
             for item in outgoing {
@@ -135,6 +145,7 @@ public final class Daemon: Sendable {
         core.withLock { $0.running = false }
         logger.info("stopping: draining, snapshotting and leaving the group")
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
+        await referenceReader?.close(timeout: .seconds(5))
         await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         logger.info("stopped", metadata: ["counters": "\(counters)"])
     }
@@ -145,6 +156,11 @@ public final class Daemon: Sendable {
         for (task, runtime) in core.tasks {
             for (index, topic) in inputs.enumerated() where runtime.heads[index] >= runtime.buffers[index].count {
                 idle.append((KafkaPartition(topic: topic, partition: task), runtime.nextOffsets[topic] ?? KafkaOffset.beginning))
+            }
+        }
+        if let reference = core.reference {
+            for index in reference.buffers.indices where reference.heads[index] >= reference.buffers[index].count {
+                idle.append((KafkaPartition(topic: reference.topic, partition: Int32(index)), reference.next[index]))
             }
         }
         return idle
@@ -187,9 +203,27 @@ public final class Daemon: Sendable {
                     }
                 }
             }
+            // Reference records compete in the same order (topic index -1: before signals stamped
+            // the same millisecond), but only once tasks exist to be merged with.
+            if !tasks.isEmpty, let reference = core.reference {
+                for index in reference.buffers.indices {
+                    let head = reference.heads[index]
+                    if head < reference.buffers[index].count {
+                        let message = reference.buffers[index][head]
+                        if let current = best, Self.mergeKey(current.message, current.topic) <= Self.mergeKey(message, -1) { continue }
+                        best = (Int32(index), -1, message)
+                    } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
+                        blocked = KafkaPartition(topic: reference.topic, partition: Int32(index))
+                    }
+                }
+            }
             guard let chosen = best, blocked == nil else {
                 if best != nil, let blocked { logger.trace("merge waits for unread input", metadata: ["partition": "\(blocked)"]) }
                 break
+            }
+            if chosen.topic < 0 {
+                applyReference(chosen.message, partition: Int(chosen.task), core: &core)
+                continue
             }
             core.tasks[chosen.task]!.heads[chosen.topic] += 1
             if core.tasks[chosen.task]!.heads[chosen.topic] > 4_096 {

@@ -32,6 +32,25 @@ struct TaskRuntime {
     var buffered: Int { zip(buffers, heads).reduce(0) { $0 + $1.0.count - $1.1 } }
 }
 
+/// The compacted account-reference topic: read from the beginning at every start by every
+/// instance (reference data is global, not partitioned like signals) and applied in the same
+/// merge order as signals, by record timestamp, so a signal sees exactly the reference records
+/// stamped at or before it, live and on every replay after a restart.
+struct ReferenceRuntime {
+    var topic: String
+    var buffers: [[KafkaMessage]]
+    var heads: [Int]
+    /// Next offset to apply per partition (`KafkaOffset.beginning` until the first record).
+    var next: [Int64]
+
+    init(topic: String, partitions: Int) {
+        self.topic = topic
+        buffers = Array(repeating: [], count: partitions)
+        heads = Array(repeating: 0, count: partitions)
+        next = Array(repeating: KafkaOffset.beginning, count: partitions)
+    }
+}
+
 /// Counters the status line, logs and tests read.
 public struct DaemonCounters: Sendable, Hashable {
     public var eventsIn = 0
@@ -48,6 +67,10 @@ public struct DaemonCounters: Sendable, Hashable {
     public var rejectionsByReason: [String: Int] = [:]
     /// Inputs by topic and event type ("rejected" when the input did not decode).
     public var eventsByInput: [InputKind: Int] = [:]
+    /// Account-reference topic records applied (upserts and tombstones), and rejected ones
+    /// (logged with their reason; no dead letter, since the topic is re-read at every start).
+    public var referenceRecords = 0
+    public var referenceRejected = 0
 }
 
 /// Everything the processing loop, the rebalance hooks and delivery reports share, behind one lock.
@@ -65,6 +88,7 @@ struct DaemonCore {
     var earlyReports: [UInt64: KafkaDeliveryReport] = [:]
     var redeliver: [Outgoing] = []
     var counters = DaemonCounters()
+    var reference: ReferenceRuntime?
     /// Consumer lag per owned input partition, as of the loop's last look (for /readyz and metrics).
     var lag: [KafkaPartition: Int64] = [:]
     var lastSnapshot: SnapshotStats?

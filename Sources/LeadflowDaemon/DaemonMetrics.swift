@@ -63,6 +63,8 @@ final class DaemonMetrics: Sendable {
         add(counters.snapshotFailures - previous.snapshotFailures, "leadflow_snapshot_failures_total", [])
         add(counters.corruptSnapshots - previous.corruptSnapshots, "leadflow_corrupt_snapshots_total", [])
         add(counters.commits - previous.commits, "leadflow_commits_total", [])
+        add(counters.referenceRecords - previous.referenceRecords, "leadflow_reference_records_total", [("outcome", "applied")])
+        add(counters.referenceRejected - previous.referenceRejected, "leadflow_reference_records_total", [("outcome", "rejected")])
 
         for (partition, lag) in gauges.lag {
             Gauge(label: "leadflow_consumer_lag", dimensions: [("topic", partition.topic), ("partition", String(partition.partition))], factory: factory)

@@ -104,8 +104,11 @@ public final class Replay: Sendable {
         // The range: fixed end offsets, start offsets from the options or the seed snapshots.
         var ends: [KafkaPartition: Int64] = [:]
         var lows: [KafkaPartition: Int64] = [:]
-        for topic in inputs {
-            guard let count = try await admin.metadata(topic: topic).topic(topic)?.partitionCount, count > 0 else { throw ReplayError.missingTopic(topic) }
+        let referenceTopic = configuration.topics.accounts
+        // All topics at once: asking for one by name makes auto-creating brokers create it.
+        let cluster = try await admin.metadata()
+        for topic in inputs + (referenceTopic.map { [$0] } ?? []) {
+            guard let count = cluster.topic(topic)?.partitionCount, count > 0 else { throw ReplayError.missingTopic(topic) }
             for number in 0..<Int32(count) {
                 let partition = KafkaPartition(topic: topic, partition: number)
                 let marks = try await admin.watermarks(partition, timeout: .seconds(10))
@@ -138,7 +141,9 @@ public final class Replay: Sendable {
             }
         }
 
-        var merge = ReplayMerge(inputs: inputs, starts: starts, ends: ends, endTime: options.endTime)
+        var topicIndex = Dictionary(uniqueKeysWithValues: inputs.enumerated().map { ($0.element, $0.offset) })
+        if let referenceTopic { topicIndex[referenceTopic] = -1 }
+        var merge = ReplayMerge(topicIndex: topicIndex, starts: starts, ends: ends, endTime: options.endTime)
         var report = ReplayReport()
         report.startOffsets = starts
         report.endOffsets = ends
@@ -154,6 +159,14 @@ public final class Replay: Sendable {
             if !batch.isEmpty { lastArrival = .now }
             merge.accept(batch)
             while let message = merge.next() {
+                if message.topic == referenceTopic {
+                    // Reference data as of each record's time, exactly as the live daemon applies it.
+                    if !processing.applyReference(message) {
+                        logger.warning("account-reference record rejected", metadata: ["source": "\(message.topic):\(message.partition):\(message.offset)"])
+                    }
+                    report.referenceRecords += 1
+                    continue
+                }
                 let result = processing.process(message)
                 report.count(result)
                 let records = PublishedOutput.records(
@@ -196,7 +209,7 @@ public final class Replay: Sendable {
             break
         case .offsets(let listed):
             for (partition, offset) in listed {
-                guard let low = lows[partition], let end = ends[partition] else {
+                guard options.configuration.topics.inputs.contains(partition.topic), let low = lows[partition], let end = ends[partition] else {
                     throw ReplayError.notAnInput(partition, inputs: options.configuration.topics.inputs)
                 }
                 if offset < low { logger.warning("start offset before the partition's first record; starting there", metadata: ["partition": "\(partition)", "first": "\(low)"]) }
@@ -207,7 +220,8 @@ public final class Replay: Sendable {
             // end), unless no partition has an answer, when the broker cannot answer at all.
             var unanswered: [KafkaPartition] = []
             var lastError = ""
-            for partition in ends.keys.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+            let inputPartitions = ends.keys.filter { options.configuration.topics.inputs.contains($0.topic) }
+            for partition in inputPartitions.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
                 do {
                     let found = try await reader.offsets(forTimestamp: milliseconds, partitions: [partition])
                     starts[partition] = min(found[partition] ?? ends[partition]!, ends[partition]!)
@@ -219,7 +233,7 @@ public final class Replay: Sendable {
                     throw ReplayError.timestampLookupFailed(time: milliseconds, reason: "\(error)")
                 }
             }
-            if unanswered.count == ends.count { throw ReplayError.timestampLookupFailed(time: milliseconds, reason: lastError) }
+            if unanswered.count == inputPartitions.count { throw ReplayError.timestampLookupFailed(time: milliseconds, reason: lastError) }
             if !unanswered.isEmpty {
                 logger.info("partitions with no record at or after --from are skipped", metadata: ["partitions": "\(unanswered)"])
             }
@@ -259,8 +273,9 @@ public final class Replay: Sendable {
         // Outputs the live topics already hold need no read-back by a daemon starting from these.
         var outputWatermarks: [String: Int64] = [:]
         let topics = options.configuration.topics
+        let cluster = try? await admin.metadata()
         for topic in [topics.routingDecisions, topics.surgeTriggers, topics.deadLetters] {
-            let count = (try? await admin.metadata(topic: topic))?.topic(topic)?.partitionCount
+            let count = cluster?.topic(topic)?.partitionCount
             for number in 0..<Int32(count ?? 0) {
                 if let marks = try? await admin.watermarks(KafkaPartition(topic: topic, partition: number)) {
                     outputWatermarks["\(topic)/\(number)"] = marks.high
@@ -268,9 +283,12 @@ public final class Replay: Sendable {
             }
         }
         var paths: [String] = []
-        for task in Set(reachedOffsets.keys.map(\.partition)).sorted() {
+        let inputs = options.configuration.topics.inputs
+        for task in Set(reachedOffsets.keys.filter { inputs.contains($0.topic) }.map(\.partition)).sorted() {
             var offsets: [String: Int64] = [:]
-            for (partition, offset) in reachedOffsets where partition.partition == task { offsets[partition.topic] = offset }
+            for (partition, offset) in reachedOffsets where partition.partition == task && inputs.contains(partition.topic) {
+                offsets[partition.topic] = offset
+            }
             let state = engine.state.copy(task: task)
             let header = Snapshot.Header(
                 task: task, sequence: (store.files(task: task).first?.sequence ?? 0) + 1,
@@ -297,6 +315,13 @@ struct ReplayProcessing {
 
     /// The engine running the replay's model (the proposed one in a what-if).
     var engine: Engine { comparison?.proposed ?? single }
+
+    /// Applies an account-reference record to every engine's directory; false when rejected.
+    mutating func applyReference(_ message: KafkaMessage) -> Bool {
+        if comparison != nil { return comparison!.applyReference(key: message.key, value: message.value) }
+        if case .failure = single.directory.applyReference(key: message.key, value: message.value) { return false }
+        return true
+    }
 
     /// The record timestamp is the clock reading, exactly as in the live daemon.
     mutating func process(_ message: KafkaMessage) -> Engine.Result {

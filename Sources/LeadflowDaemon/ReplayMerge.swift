@@ -4,7 +4,8 @@ import LeadflowKafka
 /// (record timestamp, topic index, partition, offset) first, and only while every partition
 /// still to be read has something buffered, so the order does not depend on fetch timing.
 struct ReplayMerge {
-    let inputs: [String]
+    /// Merge index per topic: the input topics in order, the account-reference topic at -1.
+    let topicIndex: [String: Int]
     private let ends: [KafkaPartition: Int64]
     private let starts: [KafkaPartition: Int64]
     private let endTime: Int64?
@@ -17,8 +18,8 @@ struct ReplayMerge {
     private(set) var processed: Int64 = 0
     let total: Int64
 
-    init(inputs: [String], starts: [KafkaPartition: Int64], ends: [KafkaPartition: Int64], endTime: Int64?) {
-        self.inputs = inputs
+    init(topicIndex: [String: Int], starts: [KafkaPartition: Int64], ends: [KafkaPartition: Int64], endTime: Int64?) {
+        self.topicIndex = topicIndex
         self.starts = starts
         self.ends = ends
         self.endTime = endTime
@@ -71,7 +72,7 @@ struct ReplayMerge {
                 if reading[partition] != nil { return nil }
                 continue
             }
-            let key = Daemon.mergeKey(buffer[head], inputs.firstIndex(of: partition.topic) ?? 0)
+            let key = Daemon.mergeKey(buffer[head], topicIndex[partition.topic] ?? 0)
             if best == nil || key < best!.key { best = (partition, key) }
         }
         if reading.keys.contains(where: { buffers[$0] == nil }) { return nil }

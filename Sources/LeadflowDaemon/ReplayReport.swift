@@ -13,6 +13,8 @@ public struct ReplayReport: Sendable {
     public var surgesByTopic: [String: Int] = [:]
     public var deadLettersByReason: [String: Int] = [:]
     public var records = 0
+    /// Account-reference topic records applied along the way (not counted in `records`).
+    public var referenceRecords = 0
     public var outputs = 0
     public var accountsInState = 0
     public var seconds = 0.0

@@ -159,3 +159,36 @@ enum CSV {
         return rows
     }
 }
+
+extension AccountDirectory {
+    /// What one record of the compacted account-reference topic did.
+    public enum ReferenceChange: Sendable, Hashable {
+        case upserted(accountID: String)
+        case removed(accountID: String)
+    }
+
+    /// Applies one record of the compacted reference topic: a JSON account record keyed by its
+    /// account id, or a tombstone (empty value) removing that id. A record whose key names
+    /// another account is rejected: compaction keeps one record per key, so such a record could
+    /// later shadow or be shadowed by the wrong one.
+    public mutating func applyReference(key: [UInt8]?, value: [UInt8]) -> Result<ReferenceChange, Rejection> {
+        let keyText = key.map { String(decoding: $0, as: UTF8.self) }
+        if value.isEmpty {
+            guard let keyText, !keyText.isEmpty else {
+                return .failure(Rejection(.missingField, field: "key", expected: "the account id (a tombstone needs its key)", found: "no key"))
+            }
+            remove(accountID: keyText)
+            return .success(.removed(accountID: keyText))
+        }
+        switch EventDecoder.decodeAccount(value) {
+        case .failure(let rejection):
+            return .failure(rejection)
+        case .success(let record):
+            if let keyText, !keyText.isEmpty, keyText != record.accountID {
+                return .failure(Rejection(.invalidValue, field: "key", expected: "the record's account_id '\(record.accountID)'", found: keyText))
+            }
+            upsert(record)
+            return .success(.upserted(accountID: record.accountID))
+        }
+    }
+}

@@ -42,6 +42,14 @@ public struct WhatIfComparison: Sendable {
         return result
     }
 
+    /// Applies an account-reference record to both models' directories; false when rejected.
+    public mutating func applyReference(key: [UInt8]?, value: [UInt8]) -> Bool {
+        let applied = proposed.directory.applyReference(key: key, value: value)
+        _ = current.directory.applyReference(key: key, value: value)
+        if case .failure = applied { return false }
+        return true
+    }
+
     /// Every account either model holds, compared; the sample holds the first `sampleSize`
     /// differing accounts by id, each with both explanations.
     public func report(sampleSize: Int = 5) -> WhatIfReport {
