@@ -16,8 +16,11 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
             consumer in C reading the same topics with the same consumer settings (the reference) and (2) the \
             daemon (decode, score, route, publish, commit) from its first event to its last, and reports the \
             ratio (target ≥ 0.5) and process CPU per event (target ≤ 1 µs). Then writes and restores one \
-            snapshot of the whole state (target ≤ 2 s each at 1,000,000 accounts) and reports peak RSS.
-            Event-to-decision latency at a steady 20,000 events/s is not measured yet.
+            snapshot of the whole state (target ≤ 2 s each at 1,000,000 accounts) and reports peak RSS. \
+            Last, the daemon runs again while events arrive at a steady --latency-rate for --latency-seconds, \
+            each stamped with the time it was produced, and the bench reports event-to-decision latency \
+            (p50, p99, max): from an event's production to the moment the daemon hands the decision or \
+            trigger it caused to its producer.
             """
     )
 
@@ -29,6 +32,12 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Partitions per signal topic.")
     var partitions: Int = 64
+
+    @Option(help: "Events per second in the latency phase (0 skips it).")
+    var latencyRate: Int = 20_000
+
+    @Option(help: "Seconds of steady traffic in the latency phase.")
+    var latencySeconds: Int = 15
 
     @Flag(help: "End with a single-line JSON object of all figures.")
     var json = false
@@ -113,12 +122,21 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let restoreSeconds = (ContinuousClock.now - restoreStart).seconds
         guard restored?.state.accounts.count == engine.state.accounts.count else { throw ValidationError("snapshot restore lost accounts") }
 
+        let latency = latencyRate > 0
+            ? try await measureLatency(configuration: configuration, records: records, broker: broker, logger: logger, firstIndex: events)
+            : nil
+
         let ratio = daemonRate / reference
         print(String(format: "reference C consumer: %.0f events/s", reference))
         print(String(format: "leadflow daemon: %.0f events/s (%d of %d events, %d accounts); ratio %.3f (target >= 0.5)", daemonRate, processed, events, accountsInState, ratio))
         print(String(format: "CPU per event: %.2f µs (target <= 1.0)", cpuPerEvent))
         print(String(format: "snapshot of %d accounts: write %.2f s, restore %.2f s (target <= 2 s each), %.0f bytes/account", engine.state.accounts.count, writeSeconds, restoreSeconds, Double(written.bytes) / Double(max(engine.state.accounts.count, 1))))
-        print("peak RSS: \(ResidentMemory.peakBytes() / 1_048_576) MiB; event-to-decision latency: not measured yet")
+        print("peak RSS: \(ResidentMemory.peakBytes() / 1_048_576) MiB")
+        if let latency {
+            print(String(
+                format: "event-to-decision latency at %.0f events/s offered (%.0f achieved): p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d outputs",
+                Double(latencyRate), latency.achievedRate, latency.p50, latency.p99, latency.max, latency.samples))
+        }
         if json {
             let figures: [String: Any] = [
                 "benchmark": "e2e", "events": events, "accounts": accountsInState, "reference_events_per_s": reference.rounded(),
@@ -126,10 +144,72 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
                 "snapshot_write_s": (writeSeconds * 100).rounded() / 100, "snapshot_restore_s": (restoreSeconds * 100).rounded() / 100,
                 "snapshot_bytes_per_account": (Double(written.bytes) / Double(max(engine.state.accounts.count, 1))).rounded(),
                 "peak_rss_mib": ResidentMemory.peakBytes() / 1_048_576,
+                "latency_rate_offered": latencyRate, "latency_rate_achieved": (latency?.achievedRate ?? 0).rounded(),
+                "latency_p50_ms": ((latency?.p50 ?? 0) * 10).rounded() / 10, "latency_p99_ms": ((latency?.p99 ?? 0) * 10).rounded() / 10,
+                "latency_max_ms": ((latency?.max ?? 0) * 10).rounded() / 10, "latency_samples": latency?.samples ?? 0,
             ]
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    struct Latency {
+        var p50: Double
+        var p99: Double
+        var max: Double
+        var samples: Int
+        var achievedRate: Double
+    }
+
+    /// The daemon again (resuming from its snapshots), fed a steady stream stamped with wall-clock
+    /// time; each output's latency is the time from its event's production to its hand-off.
+    private func measureLatency(
+        configuration: LeadflowConfiguration, records: [AccountRecord], broker: EmbeddedBroker, logger: Logger, firstIndex: Int
+    ) async throws -> Latency {
+        FileHandle.standardError.write(Data("measuring latency at \(latencyRate) events/s for \(latencySeconds) s…\n".utf8))
+        let samples = LatencySamples()
+        let daemon = try Daemon(
+            options: Daemon.Options(configuration: configuration, directory: AccountDirectory(records: records)) { output in
+                switch output {
+                case .routingDecision(let decision): samples.record(eventMilliseconds: decision.at.milliseconds)
+                case .surgeTrigger(let trigger): samples.record(eventMilliseconds: trigger.at.milliseconds)
+                }
+            }, logger: logger)
+        let task = Task { try await daemon.run() }
+        let ready = ContinuousClock.now + .seconds(120)
+        while !daemon.readiness().ready && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(100)) }
+        let baseline = daemon.counters.eventsIn
+        samples.start()
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList)), logger: logger)
+        var traffic = SyntheticTraffic(seed: 7)
+        let began = ContinuousClock.now
+        let total = latencyRate * latencySeconds
+        let perTick = max(1, latencyRate / 100)
+        var sent = 0
+        while sent < total {
+            // 100 ticks a second, each sending its share, so arrivals are steady rather than bursts.
+            let due = began + .milliseconds(sent / perTick * 10)
+            if due > .now { try await Task.sleep(until: due, clock: .continuous) }
+            let now = Int64(Date().timeIntervalSince1970 * 1_000)
+            for _ in 0..<min(perTick, total - sent) {
+                let account = traffic.random.below(accounts)
+                let text = traffic.event(index: firstIndex + sent, account: account, at: now)
+                let topic = text.contains("\"page_view\"") ? configuration.topics.pageViews : text.contains("\"intent_surge\"") ? configuration.topics.intentSurges : configuration.topics.formSubmissions
+                try await producer.send(KafkaOutgoingMessage(topic: topic, key: Array(SyntheticTraffic.domain(account).utf8), value: Array(text.utf8)))
+                sent += 1
+            }
+        }
+        let sendSeconds = (ContinuousClock.now - began).seconds
+        try await producer.flush(timeout: .seconds(60))
+        await producer.close()
+        let drained = ContinuousClock.now + .seconds(60)
+        while daemon.counters.eventsIn < baseline + total && ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
+        daemon.requestStop()
+        try await task.value
+        let values = samples.sorted()
+        guard !values.isEmpty else { throw ValidationError("the latency phase produced no outputs") }
+        func percentile(_ fraction: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * fraction))] }
+        return Latency(p50: percentile(0.5), p99: percentile(0.99), max: values.last!, samples: values.count, achievedRate: Double(total) / sendSeconds)
     }
 
     static func processCPUSeconds() -> Double {
@@ -137,4 +217,23 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
+}
+
+/// Output latencies in milliseconds, recorded from the daemon's output callback.
+final class LatencySamples: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Double] = []
+    /// Wall-clock start of the phase: outputs of older events (the backlog) are not samples.
+    private var since: Double?
+
+    func start() { lock.withLock { since = Date().timeIntervalSince1970 * 1_000 } }
+
+    func record(eventMilliseconds: Int64) {
+        let now = Date().timeIntervalSince1970 * 1_000
+        lock.withLock {
+            if let since, Double(eventMilliseconds) >= since - 1 { values.append(now - Double(eventMilliseconds)) }
+        }
+    }
+
+    func sorted() -> [Double] { lock.withLock { values.sorted() } }
 }

@@ -96,14 +96,23 @@ struct DaemonCore {
     var running = false
 
     /// Offsets safe to commit: the first input with unacknowledged outputs, or the next unprocessed.
+    /// Only for partitions this member owns: a commit for others fails with UNKNOWN_MEMBER_ID
+    /// after a lost assignment, and each such failure makes librdkafka restart its rejoin.
     func commitPoints() -> [KafkaPartition: Int64] {
         var points: [KafkaPartition: Int64] = [:]
-        for (partition, next) in processedNext {
+        for (partition, next) in processedNext where tasks[partition.partition] != nil {
             let firstPending = pending[partition]?.keys.min()
             let point = firstPending ?? next
             if committed[partition] != point { points[partition] = point }
         }
         return points
+    }
+
+    /// Forgets the positions of partitions no longer owned (after revocation or loss).
+    mutating func release(task: Int32) {
+        processedNext = processedNext.filter { $0.key.partition != task }
+        committed = committed.filter { $0.key.partition != task }
+        pending = pending.filter { $0.key.partition != task }
     }
 
     mutating func register(id: UInt64, _ outgoing: Outgoing) {

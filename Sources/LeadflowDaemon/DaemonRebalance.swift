@@ -65,7 +65,9 @@ extension Daemon {
         for task in revokedTasks {
             let watermarks = outputWatermarks(consumer: consumer)
             let taken = core.withLock { core -> (EngineState, TaskRuntime?) in
-                (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task))
+                let taken = (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task))
+                core.release(task: task)
+                return taken
             }
             guard let runtime = taken.1 else { continue }
             writeSnapshot(task: task, state: taken.0, runtime: runtime, watermarks: watermarks)

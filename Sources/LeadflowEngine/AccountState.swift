@@ -90,6 +90,8 @@ struct CachedFit: Sendable, Hashable {
     var fit: Double = 0
     /// The engine generation it was computed for; -1 for none.
     var generation = -1
+    /// Whether the account's domain is a competitor's, under the same model.
+    var isCompetitor = false
 
     static func == (lhs: CachedFit, rhs: CachedFit) -> Bool { true }
     func hash(into hasher: inout Hasher) {}

@@ -183,7 +183,7 @@ public struct Engine: Sendable {
         if meaning.signal == nil { state.counters.uncategorizedPageViews += 1 }
         return credit(
             ref, eventID: view.eventID, at: view.occurredAt,
-            signals: meaning.signal.map { [SignalUpdate(signal: $0, signalClass: .pageView, weight: 1)] } ?? [], person: person,
+            signal: meaning.signal.map { SignalUpdate(signal: $0, signalClass: .pageView, weight: 1) }, person: person,
             surge: meaning.topic.map { .firstParty(topic: $0) }, handRaiser: false, evaluate: evaluate)
     }
 
@@ -204,7 +204,7 @@ public struct Engine: Sendable {
         let topic = intent.topic.lowercased()
         return credit(
             ref, eventID: intent.eventID, at: intent.occurredAt,
-            signals: weight > 0 ? [SignalUpdate(signal: "intent:" + topic, signalClass: .intent, weight: weight)] : [],
+            signal: weight > 0 ? SignalUpdate(signal: "intent:" + topic, signalClass: .intent, weight: weight) : nil,
             person: nil, surge: .thirdParty(topic: topic, score: intent.score), handRaiser: false)
     }
 
@@ -227,7 +227,7 @@ public struct Engine: Sendable {
         if model.model.engagement.formPoints[form.formType] == nil { state.counters.unknownFormTypes += 1 }
         var result = credit(
             ref, eventID: form.eventID, at: form.occurredAt,
-            signals: [SignalUpdate(signal: model.formSignalKeys[form.formType] ?? "form:" + form.formType, signalClass: .form, weight: 1)], person: person,
+            signal: SignalUpdate(signal: model.formSignalKeys[form.formType] ?? "form:" + form.formType, signalClass: .form, weight: 1), person: person,
             surge: nil, handRaiser: model.handRaiserForms.contains(form.formType))
         result.outputs = outputs + result.outputs
         return result
@@ -309,11 +309,10 @@ public struct Engine: Sendable {
     }
 
     private mutating func credit(
-        _ ref: AccountRef, eventID: String, at time: EventTime, signals: [SignalUpdate], person: PersonSignal?,
+        _ ref: AccountRef, eventID: String, at time: EventTime, signal: SignalUpdate?, person: PersonSignal?,
         surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool = true
     ) -> Result {
         state.counters.applied += 1
-        if model.competitorDomains.contains(ref.domain) { state.counters.competitorSignals += 1 }
         var slot = state.accounts.index(forKey: ref.id)
         if slot == nil {
             var account = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
@@ -324,7 +323,7 @@ public struct Engine: Sendable {
         // Mutated in place through the values view: no copy of the account per event.
         let outputs = Engine.update(
             &state.accounts.values[slot!], context: UpdateContext(model: model, directory: directory, fitGeneration: fitGeneration, task: currentTask),
-            counters: &state.counters, eventID: eventID, at: time, signals: signals, person: person, surge: surge, handRaiser: handRaiser,
+            counters: &state.counters, eventID: eventID, at: time, signal: signal, person: person, surge: surge, handRaiser: handRaiser,
             evaluate: evaluate)
         return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
     }
@@ -340,18 +339,23 @@ public struct Engine: Sendable {
     /// Applies one signal to one account and decides what it triggers.
     static func update(
         _ account: inout AccountState, context: UpdateContext, counters: inout EngineCounters, eventID: String, at time: EventTime,
-        signals: [SignalUpdate], person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool
+        signal: SignalUpdate?, person: PersonSignal?, surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool
     ) -> [EngineOutput] {
         let model = context.model
         if account.task != context.task { counters.crossTaskSignals += 1 }
         if account.cachedFit.generation != context.fitGeneration {
             // The reference record is read only when the model or reference data changed.
             let record = context.directory.record(id: account.accountID)
-            account.cachedFit = CachedFit(fit: model.fit(record: record, domain: account.domain), generation: context.fitGeneration)
+            account.cachedFit = CachedFit(
+                fit: model.fit(record: record, domain: account.domain), generation: context.fitGeneration,
+                isCompetitor: model.competitorDomains.contains(account.domain))
             account.isMatched = record != nil
         }
         let fit = account.cachedFit.fit
-        for update in signals {
+        let isCompetitor = account.cachedFit.isCompetitor
+        if isCompetitor { counters.competitorSignals += 1 }
+        // One signal per input at most: passed as an optional, not an array, to spare an allocation per event.
+        if let update = signal {
             let halfLife = model.halfLife(of: update.signalClass)
             if let index = account.tallies.firstIndex(where: { $0.signal == update.signal }) {
                 account.tallies[index].count.add(update.weight, at: time, halfLife: halfLife)
@@ -386,7 +390,6 @@ public struct Engine: Sendable {
         account.lastEventAt = max(account.lastEventAt, time)
         account.eventCount += 1
         let now = account.lastEventAt
-        let isCompetitor = model.competitorDomains.contains(account.domain)
 
         // Surges.
         var surgeChanges: [(index: Int, kind: SurgeTrigger.Kind)] = []
@@ -426,7 +429,7 @@ public struct Engine: Sendable {
         let surgeStarted = surgeChanges.first { $0.kind == .started }.map { account.surges[$0.index] }
         var trigger: RouteTrigger?
         var reason = ""
-        if handRaiser, let signal = signals.first {
+        if handRaiser, let signal {
             trigger = .handRaiser
             reason = "hand-raiser form \(signal.signal.dropFirst(5))"
         } else if account.band == .hot && scores.engagement >= model.model.routing.mqlMinEngagement

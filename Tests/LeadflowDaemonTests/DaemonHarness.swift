@@ -15,7 +15,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(inputPartitions: Int = 2) throws {
         var logger = Logger(label: "leadflow.daemon-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["LEADFLOW_TEST_LOG"] != nil ? .info : .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["LEADFLOW_TEST_LOG"].map { Logger.Level(rawValue: $0) ?? .info } ?? .critical
         self.logger = logger
         broker = try EmbeddedBroker(brokers: 1, logger: logger)
         for topic in ["page-views", "intent-surges", "form-submissions"] { try broker.createTopic(topic, partitions: inputPartitions) }
