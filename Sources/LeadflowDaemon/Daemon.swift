@@ -187,50 +187,64 @@ public final class Daemon: Sendable {
     private func drain(_ core: inout DaemonCore, caughtUp: Set<KafkaPartition>) -> [Outgoing] {
         var produced: [Outgoing] = []
         let tasks = core.tasks.keys.sorted()
-        while true {
-            var best: (task: Int32, topic: Int, message: KafkaMessage)?
-            var blocked: KafkaPartition?
-            for task in tasks {
-                guard let runtime = core.tasks[task] else { continue }
-                for topic in inputs.indices {
-                    let head = runtime.heads[topic]
-                    if head < runtime.buffers[topic].count {
-                        let message = runtime.buffers[topic][head]
-                        if let current = best, Self.mergeKey(current.message, current.topic) <= Self.mergeKey(message, topic) { continue }
-                        best = (task, topic, message)
-                    } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
-                        blocked = KafkaPartition(topic: inputs[topic], partition: task)
-                    }
+        // Reference records are merged only once there are tasks to merge them with.
+        guard !tasks.isEmpty else { return produced }
+        // The merge key of every partition's head, gathered once; afterwards only the chosen
+        // partition's entry changes, so choosing costs a scan of keys, not of buffers.
+        var heads: [(key: (Int64, Int, Int32, Int64), task: Int32, topic: Int)] = []
+        for task in tasks {
+            for topic in inputs.indices {
+                let head = core.tasks[task]!.heads[topic]
+                if head < core.tasks[task]!.buffers[topic].count {
+                    heads.append((Self.mergeKey(core.tasks[task]!.buffers[topic][head], topic), task, topic))
+                } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
+                    logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
+                    return produced
                 }
             }
-            // Reference records compete in the same order (topic index -1: before signals stamped
-            // the same millisecond), but only once tasks exist to be merged with.
-            if !tasks.isEmpty, let reference = core.reference {
-                for index in reference.buffers.indices {
-                    let head = reference.heads[index]
-                    if head < reference.buffers[index].count {
-                        let message = reference.buffers[index][head]
-                        if let current = best, Self.mergeKey(current.message, current.topic) <= Self.mergeKey(message, -1) { continue }
-                        best = (Int32(index), -1, message)
-                    } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
-                        blocked = KafkaPartition(topic: reference.topic, partition: Int32(index))
-                    }
+        }
+        // Reference records compete in the same order (topic index -1: before signals stamped
+        // the same millisecond).
+        if let reference = core.reference {
+            for index in reference.buffers.indices {
+                let head = reference.heads[index]
+                if head < reference.buffers[index].count {
+                    heads.append((Self.mergeKey(reference.buffers[index][head], -1), Int32(index), -1))
+                } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
+                    return produced
                 }
             }
-            guard let chosen = best, blocked == nil else {
-                if best != nil, let blocked { logger.trace("merge waits for unread input", metadata: ["partition": "\(blocked)"]) }
-                break
+        }
+        while !heads.isEmpty {
+            var chosen = 0
+            for index in heads.indices.dropFirst() where heads[index].key < heads[chosen].key { chosen = index }
+            let (task, topic) = (heads[chosen].task, heads[chosen].topic)
+            let next: KafkaMessage?
+            if topic < 0 {
+                let index = Int(task)
+                applyReference(core.reference!.buffers[index][core.reference!.heads[index]], partition: index, core: &core)
+                let head = core.reference!.heads[index]
+                next = head < core.reference!.buffers[index].count ? core.reference!.buffers[index][head] : nil
+            } else {
+                let message = core.tasks[task]!.buffers[topic][core.tasks[task]!.heads[topic]]
+                core.tasks[task]!.heads[topic] += 1
+                if core.tasks[task]!.heads[topic] > 4_096 {
+                    core.tasks[task]!.buffers[topic].removeFirst(core.tasks[task]!.heads[topic])
+                    core.tasks[task]!.heads[topic] = 0
+                }
+                produced += process(message, task: task, core: &core)
+                let head = core.tasks[task]!.heads[topic]
+                next = head < core.tasks[task]!.buffers[topic].count ? core.tasks[task]!.buffers[topic][head] : nil
             }
-            if chosen.topic < 0 {
-                applyReference(chosen.message, partition: Int(chosen.task), core: &core)
+            if let next {
+                heads[chosen].key = Self.mergeKey(next, topic)
                 continue
             }
-            core.tasks[chosen.task]!.heads[chosen.topic] += 1
-            if core.tasks[chosen.task]!.heads[chosen.topic] > 4_096 {
-                core.tasks[chosen.task]!.buffers[chosen.topic].removeFirst(core.tasks[chosen.task]!.heads[chosen.topic])
-                core.tasks[chosen.task]!.heads[chosen.topic] = 0
-            }
-            produced += process(chosen.message, task: chosen.task, core: &core)
+            // The partition ran dry: the merge goes on only if nothing more is waiting there.
+            heads.swapAt(chosen, heads.count - 1)
+            heads.removeLast()
+            let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
+            if !caughtUp.contains(partition) { break }
         }
         return produced
     }
