@@ -17,6 +17,18 @@ struct DaemonFaultTests {
         return files
     }
 
+    /// The scenario's first half through a healthy daemon, which snapshots it; returns the
+    /// scenario, the split point and the snapshot files written.
+    static func firstHalfSnapshotted(_ harness: DaemonHarness, _ configuration: LeadflowConfiguration) async throws -> ([String], Int, [String: Data]) {
+        let lines = try DaemonEndToEndTests.scenarioLines()
+        let half = lines.count / 2
+        try harness.produceWithKcat(Array(lines[..<half]))
+        #expect(try await harness.runDaemon(configuration, until: half).snapshotsWritten > 0)
+        let before = try snapshotFiles(configuration)
+        #expect(!before.isEmpty)
+        return (lines, half, before)
+    }
+
     /// The published outputs (not dead letters) must be exactly what the engine makes of the
     /// input topics: nothing lost, nothing doubled.
     static func expectExactOutputs(_ harness: DaemonHarness, _ configuration: LeadflowConfiguration) async throws {
@@ -30,13 +42,7 @@ struct DaemonFaultTests {
     func snapshotWriteFails() async throws {
         let harness = try DaemonHarness()
         let configuration = try harness.configuration(name: "disk", snapshotEvery: 5)
-        let lines = try DaemonEndToEndTests.scenarioLines()
-        let half = lines.count / 2
-        try harness.produceWithKcat(Array(lines[..<half]))
-        let first = try await harness.runDaemon(configuration, until: half)
-        #expect(first.snapshotsWritten > 0)
-        let before = try Self.snapshotFiles(configuration)
-        #expect(!before.isEmpty)
+        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
 
         try harness.produceWithKcat(Array(lines[half...]))
         // From here every file write beyond 64 bytes fails with EFBIG, as a full disk fails with ENOSPC.
@@ -64,11 +70,7 @@ struct DaemonFaultTests {
     func snapshotPermissionDenied() async throws {
         let harness = try DaemonHarness()
         var configuration = try harness.configuration(name: "denied", snapshotEvery: 5)
-        let lines = try DaemonEndToEndTests.scenarioLines()
-        let half = lines.count / 2
-        try harness.produceWithKcat(Array(lines[..<half]))
-        #expect(try await harness.runDaemon(configuration, until: half).snapshotsWritten > 0)
-        let before = try Self.snapshotFiles(configuration)
+        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
 
         // The binary runs as nobody (uid 65534) over root's snapshot folder (0755). It and its
         // files are copied where nobody may read them.
