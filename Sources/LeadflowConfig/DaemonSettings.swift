@@ -93,12 +93,10 @@ extension AdminSettings: ConfigSection {
     /// The token with `${NAME}` read from the environment, else LEADFLOW_ADMIN_TOKEN, else none.
     public func resolvedToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         guard let token else { return environment["LEADFLOW_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
-        guard token.hasPrefix("${"), token.hasSuffix("}") else { return token }
-        let variable = String(token.dropFirst(2).dropLast())
-        guard let value = environment[variable], !value.isEmpty else {
-            throw ConfigError(file: "environment", problems: [ConfigProblem(path: "admin.token", line: nil, message: "environment variable \(variable) is not set")])
+        switch EnvironmentReference.resolve(token, path: "admin.token", environment: environment, allowEmpty: false) {
+        case .success(let value): return value
+        case .failure(let problem): throw ConfigError(file: "environment", problems: [problem])
         }
-        return value
     }
 }
 

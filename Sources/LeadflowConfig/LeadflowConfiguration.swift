@@ -75,13 +75,9 @@ extension KafkaSettings {
         var resolved: [String: String] = [:]
         var problems: [ConfigProblem] = []
         for (name, value) in properties {
-            if value.hasPrefix("${") && value.hasSuffix("}") {
-                let variable = String(value.dropFirst(2).dropLast())
-                if let found = environment[variable] { resolved[name] = found } else {
-                    problems.append(ConfigProblem(path: "kafka.properties.\(name)", line: nil, message: "environment variable \(variable) is not set"))
-                }
-            } else {
-                resolved[name] = value
+            switch EnvironmentReference.resolve(value, path: "kafka.properties.\(name)", environment: environment) {
+            case .success(let found): resolved[name] = found
+            case .failure(let problem): problems.append(problem)
             }
         }
         if let password = environment["LEADFLOW_KAFKA_SASL_PASSWORD"], resolved["sasl.password"] == nil {
