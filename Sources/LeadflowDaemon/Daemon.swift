@@ -154,12 +154,12 @@ public final class Daemon: Sendable {
     private func idlePartitions(of core: DaemonCore) -> [(KafkaPartition, Int64)] {
         var idle: [(KafkaPartition, Int64)] = []
         for (task, runtime) in core.tasks {
-            for (index, topic) in inputs.enumerated() where runtime.heads[index] >= runtime.buffers[index].count {
+            for (index, topic) in inputs.enumerated() where runtime.queues[index].isEmpty {
                 idle.append((KafkaPartition(topic: topic, partition: task), runtime.nextOffsets[topic] ?? KafkaOffset.beginning))
             }
         }
         if let reference = core.reference {
-            for index in reference.buffers.indices where reference.heads[index] >= reference.buffers[index].count {
+            for index in reference.queues.indices where reference.queues[index].isEmpty {
                 idle.append((KafkaPartition(topic: reference.topic, partition: Int32(index)), reference.next[index]))
             }
         }
@@ -174,9 +174,9 @@ public final class Daemon: Sendable {
             guard let topic = inputs.firstIndex(of: message.topic), core.tasks[message.partition] != nil else { continue }
             // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
             let next = core.tasks[message.partition]!.nextOffsets[message.topic] ?? KafkaOffset.beginning
-            let lastBuffered = core.tasks[message.partition]!.buffers[topic].last?.offset ?? -1
+            let lastBuffered = core.tasks[message.partition]!.queues[topic].lastOffset ?? -1
             if message.offset < next || message.offset <= lastBuffered { continue }
-            core.tasks[message.partition]!.buffers[topic].append(message)
+            core.tasks[message.partition]!.queues[topic].append(message)
         }
     }
 
@@ -194,9 +194,8 @@ public final class Daemon: Sendable {
         var heads: [(key: (Int64, Int, Int32, Int64), task: Int32, topic: Int)] = []
         for task in tasks {
             for topic in inputs.indices {
-                let head = core.tasks[task]!.heads[topic]
-                if head < core.tasks[task]!.buffers[topic].count {
-                    heads.append((Self.mergeKey(core.tasks[task]!.buffers[topic][head], topic), task, topic))
+                if let first = core.tasks[task]!.queues[topic].first {
+                    heads.append((Self.mergeKey(first, topic), task, topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
                     return produced
@@ -206,10 +205,9 @@ public final class Daemon: Sendable {
         // Reference records compete in the same order (topic index -1: before signals stamped
         // the same millisecond).
         if let reference = core.reference {
-            for index in reference.buffers.indices {
-                let head = reference.heads[index]
-                if head < reference.buffers[index].count {
-                    heads.append((Self.mergeKey(reference.buffers[index][head], -1), Int32(index), -1))
+            for index in reference.queues.indices {
+                if let first = reference.queues[index].first {
+                    heads.append((Self.mergeKey(first, -1), Int32(index), -1))
                 } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
                     return produced
                 }
@@ -222,19 +220,13 @@ public final class Daemon: Sendable {
             let next: KafkaMessage?
             if topic < 0 {
                 let index = Int(task)
-                applyReference(core.reference!.buffers[index][core.reference!.heads[index]], partition: index, core: &core)
-                let head = core.reference!.heads[index]
-                next = head < core.reference!.buffers[index].count ? core.reference!.buffers[index][head] : nil
+                let message = core.reference!.queues[index].popFirst()!
+                applyReference(message, partition: index, core: &core)
+                next = core.reference!.queues[index].first
             } else {
-                let message = core.tasks[task]!.buffers[topic][core.tasks[task]!.heads[topic]]
-                core.tasks[task]!.heads[topic] += 1
-                if core.tasks[task]!.heads[topic] > 4_096 {
-                    core.tasks[task]!.buffers[topic].removeFirst(core.tasks[task]!.heads[topic])
-                    core.tasks[task]!.heads[topic] = 0
-                }
+                let message = core.tasks[task]!.queues[topic].popFirst()!
                 produced += process(message, task: task, core: &core)
-                let head = core.tasks[task]!.heads[topic]
-                next = head < core.tasks[task]!.buffers[topic].count ? core.tasks[task]!.buffers[topic][head] : nil
+                next = core.tasks[task]!.queues[topic].first
             }
             if let next {
                 heads[chosen].key = Self.mergeKey(next, topic)

@@ -10,9 +10,8 @@ struct Outgoing: Sendable {
 
 /// One task: partition N of every input topic, merged in a fixed order into the engine.
 struct TaskRuntime {
-    /// Buffered input per input topic (index in `TopicSettings.inputs`), oldest first.
-    var buffers: [[KafkaMessage]]
-    var heads: [Int]
+    /// Buffered input per input topic (index in `TopicSettings.inputs`).
+    var queues: [InputQueue]
     /// Ids of outputs already delivered by an earlier run for inputs this run will replay.
     var suppress: Set<String>
     /// Next offset to read per input topic: what a snapshot taken now reflects.
@@ -22,14 +21,12 @@ struct TaskRuntime {
     var sequence: Int64
 
     init(inputCount: Int, suppress: Set<String>, nextOffsets: [String: Int64], sequence: Int64) {
-        buffers = Array(repeating: [], count: inputCount)
-        heads = Array(repeating: 0, count: inputCount)
+        queues = Array(repeating: InputQueue(), count: inputCount)
         self.suppress = suppress
         self.nextOffsets = nextOffsets
         self.sequence = sequence
     }
 
-    var buffered: Int { zip(buffers, heads).reduce(0) { $0 + $1.0.count - $1.1 } }
 }
 
 /// The compacted account-reference topic: read from the beginning at every start by every
@@ -38,15 +35,13 @@ struct TaskRuntime {
 /// stamped at or before it, live and on every replay after a restart.
 struct ReferenceRuntime {
     var topic: String
-    var buffers: [[KafkaMessage]]
-    var heads: [Int]
+    var queues: [InputQueue]
     /// Next offset to apply per partition (`KafkaOffset.beginning` until the first record).
     var next: [Int64]
 
     init(topic: String, partitions: Int) {
         self.topic = topic
-        buffers = Array(repeating: [], count: partitions)
-        heads = Array(repeating: 0, count: partitions)
+        queues = Array(repeating: InputQueue(), count: partitions)
         next = Array(repeating: KafkaOffset.beginning, count: partitions)
     }
 }

@@ -34,21 +34,16 @@ extension Daemon {
         guard core.reference != nil else { return }
         for message in batch where message.topic == core.reference!.topic {
             let index = Int(message.partition)
-            guard index < core.reference!.buffers.count else { continue }
+            guard index < core.reference!.queues.count else { continue }
             let next = core.reference!.next[index]
-            let lastBuffered = core.reference!.buffers[index].last?.offset ?? -1
+            let lastBuffered = core.reference!.queues[index].lastOffset ?? -1
             if message.offset < next || message.offset <= lastBuffered { continue }
-            core.reference!.buffers[index].append(message)
+            core.reference!.queues[index].append(message)
         }
     }
 
-    /// One reference record into the directory, in merge order.
+    /// One reference record (already taken from its queue) into the directory, in merge order.
     func applyReference(_ message: KafkaMessage, partition index: Int, core: inout DaemonCore) {
-        core.reference!.heads[index] += 1
-        if core.reference!.heads[index] > 4_096 {
-            core.reference!.buffers[index].removeFirst(core.reference!.heads[index])
-            core.reference!.heads[index] = 0
-        }
         core.reference!.next[index] = message.offset + 1
         switch core.engine.directory.applyReference(key: message.key, value: message.value) {
         case .success:

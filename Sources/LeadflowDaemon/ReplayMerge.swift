@@ -7,10 +7,8 @@ struct ReplayMerge {
     /// Merge index per topic: the input topics in order, the account-reference topic at -1.
     let topicIndex: [String: Int]
     private let ends: [KafkaPartition: Int64]
-    private let starts: [KafkaPartition: Int64]
     private let endTime: Int64?
-    private var buffers: [KafkaPartition: [KafkaMessage]] = [:]
-    private var heads: [KafkaPartition: Int] = [:]
+    private var queues: [KafkaPartition: InputQueue] = [:]
     /// Next offset to buffer per partition still being read.
     private var reading: [KafkaPartition: Int64] = [:]
     /// Partitions cut short by the end time, at the first record past it.
@@ -20,7 +18,6 @@ struct ReplayMerge {
 
     init(topicIndex: [String: Int], starts: [KafkaPartition: Int64], ends: [KafkaPartition: Int64], endTime: Int64?) {
         self.topicIndex = topicIndex
-        self.starts = starts
         self.ends = ends
         self.endTime = endTime
         var total: Int64 = 0
@@ -35,11 +32,11 @@ struct ReplayMerge {
     /// Where reading begins for the partitions with records in range.
     var unfinishedStarts: [KafkaPartition: Int64] { reading }
 
-    var isFinished: Bool { reading.isEmpty && buffers.allSatisfy { heads[$0.key, default: 0] >= $0.value.count } }
+    var isFinished: Bool { reading.isEmpty && queues.values.allSatisfy(\.isEmpty) }
 
     /// Partitions the merge is waiting for.
     var waitingOn: [KafkaPartition] {
-        reading.keys.filter { heads[$0, default: 0] >= buffers[$0, default: []].count }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        reading.keys.filter { queues[$0]?.isEmpty ?? true }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
     }
 
     /// Per partition, the offset the replay's state reflects everything before: a snapshot resumes there.
@@ -58,7 +55,7 @@ struct ReplayMerge {
                 reading[partition] = nil
                 continue
             }
-            buffers[partition, default: []].append(message)
+            queues[partition, default: InputQueue()].append(message)
             if message.offset + 1 >= ends[partition]! { reading[partition] = nil } else { reading[partition] = message.offset + 1 }
         }
     }
@@ -66,25 +63,16 @@ struct ReplayMerge {
     /// The next record in merge order, or nil while a partition still being read has nothing buffered.
     mutating func next() -> KafkaMessage? {
         var best: (partition: KafkaPartition, key: (Int64, Int, Int32, Int64))?
-        for (partition, buffer) in buffers {
-            let head = heads[partition, default: 0]
-            guard head < buffer.count else {
+        for (partition, queue) in queues {
+            guard let first = queue.first else {
                 if reading[partition] != nil { return nil }
                 continue
             }
-            let key = Daemon.mergeKey(buffer[head], topicIndex[partition.topic] ?? 0)
+            let key = Daemon.mergeKey(first, topicIndex[partition.topic] ?? 0)
             if best == nil || key < best!.key { best = (partition, key) }
         }
-        if reading.keys.contains(where: { buffers[$0] == nil }) { return nil }
-        guard let chosen = best?.partition else { return nil }
-        let head = heads[chosen, default: 0]
-        let message = buffers[chosen]![head]
-        if head + 1 >= 4_096 {
-            buffers[chosen]!.removeFirst(head + 1)
-            heads[chosen] = 0
-        } else {
-            heads[chosen] = head + 1
-        }
+        if reading.keys.contains(where: { queues[$0] == nil }) { return nil }
+        guard let chosen = best?.partition, let message = queues[chosen]!.popFirst() else { return nil }
         processed += 1
         return message
     }

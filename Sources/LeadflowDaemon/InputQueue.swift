@@ -1,0 +1,28 @@
+import LeadflowKafka
+
+/// One partition's buffered input, oldest first. Taking from the front only moves an index;
+/// the consumed prefix is dropped once it is long, so a pop costs O(1) amortised.
+struct InputQueue: Sendable {
+    private var messages: [KafkaMessage] = []
+    private var head = 0
+
+    var isEmpty: Bool { head >= messages.count }
+    var count: Int { messages.count - head }
+    /// The next message to take.
+    var first: KafkaMessage? { isEmpty ? nil : messages[head] }
+    /// The newest message buffered (taken or not), to skip records fetched twice.
+    var lastOffset: Int64? { messages.last?.offset }
+
+    mutating func append(_ message: KafkaMessage) { messages.append(message) }
+
+    mutating func popFirst() -> KafkaMessage? {
+        guard !isEmpty else { return nil }
+        let message = messages[head]
+        head += 1
+        if head > 4_096 {
+            messages.removeFirst(head)
+            head = 0
+        }
+        return message
+    }
+}
