@@ -107,28 +107,9 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         try await task.value
 
         // One snapshot of the whole state: write, then restore.
-        var engine = Engine(model: CompiledModel(configuration.model), directory: AccountDirectory(records: records))
-        var fill = SyntheticTraffic(seed: 5)
-        for account in 0..<max(snapshotAccounts, 1) {
-            _ = engine.process(Array(fill.event(index: account, account: account, at: start + Int64(account)).utf8), clock: nil)
-        }
-        let store = SnapshotStore(directory: configuration.snapshots.directory + "-write", keep: 1)
-        defer { try? FileManager.default.removeItem(atPath: store.directory) }
-        let header = Snapshot.Header(
-            task: 0, sequence: 1, writtenAtMilliseconds: 0, configVersion: engine.model.version, inputOffsets: [:], outputWatermarks: [:],
-            accounts: engine.state.accounts.count, heldVisitors: 0, identifiedVisitors: 0)
-        // The daemon copies a task's state under its lock and writes the copy outside it: the copy
-        // is the pause the processing loop sees.
-        let copyStart = ContinuousClock.now
-        let copied = engine.state.copy(task: 0)
-        let pauseSeconds = (ContinuousClock.now - copyStart).seconds
-        let writeStart = ContinuousClock.now
-        let written = try store.write(Snapshot(header: header, state: copied))
-        let writeSeconds = (ContinuousClock.now - writeStart).seconds
-        let restoreStart = ContinuousClock.now
-        let restored = store.loadLatest(task: 0) { _, _ in }
-        let restoreSeconds = (ContinuousClock.now - restoreStart).seconds
-        guard restored?.state.accounts.count == engine.state.accounts.count else { throw ValidationError("snapshot restore lost accounts") }
+        let snapshot = try SnapshotBenchmark.run(
+            model: CompiledModel(configuration.model), records: records, accounts: snapshotAccounts,
+            directory: configuration.snapshots.directory + "-write")
 
         let latency = latencyRate > 0
             ? try await measureLatency(configuration: configuration, records: records, broker: broker, logger: logger, firstIndex: events)
@@ -138,7 +119,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         print(String(format: "reference C consumer: %.0f events/s", reference))
         print(String(format: "leadflow daemon: %.0f events/s (%d of %d events, %d accounts); ratio %.3f (target >= 0.5)", daemonRate, processed, events, accountsInState, ratio))
         print(String(format: "CPU per event: %.2f µs (target <= 1.0)", cpuPerEvent))
-        print(String(format: "snapshot of %d accounts: loop pause (state copy) %.0f ms (target <= 50), write %.2f s, restore %.2f s (target <= 2 s each), %.0f bytes/account", engine.state.accounts.count, pauseSeconds * 1_000, writeSeconds, restoreSeconds, Double(written.bytes) / Double(max(engine.state.accounts.count, 1))))
+        print(snapshot.summary)
         print("peak RSS: \(ResidentMemory.peakBytes() / 1_048_576) MiB")
         if let latency {
             print(String(
@@ -149,14 +130,11 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
             let figures: [String: Any] = [
                 "benchmark": "e2e", "events": events, "accounts": accountsInState, "reference_events_per_s": reference.rounded(),
                 "daemon_events_per_s": daemonRate.rounded(), "ratio": (ratio * 1000).rounded() / 1000, "cpu_us_per_event": (cpuPerEvent * 100).rounded() / 100,
-                "snapshot_accounts": engine.state.accounts.count, "snapshot_pause_ms": (pauseSeconds * 1_000).rounded(),
-                "snapshot_write_s": (writeSeconds * 100).rounded() / 100, "snapshot_restore_s": (restoreSeconds * 100).rounded() / 100,
-                "snapshot_bytes_per_account": (Double(written.bytes) / Double(max(engine.state.accounts.count, 1))).rounded(),
                 "peak_rss_mib": ResidentMemory.peakBytes() / 1_048_576,
                 "latency_rate_offered": latencyRate, "latency_rate_achieved": (latency?.achievedRate ?? 0).rounded(),
                 "latency_p50_ms": ((latency?.p50 ?? 0) * 10).rounded() / 10, "latency_p99_ms": ((latency?.p99 ?? 0) * 10).rounded() / 10,
                 "latency_max_ms": ((latency?.max ?? 0) * 10).rounded() / 10, "latency_samples": latency?.samples ?? 0,
-            ]
+            ].merging(snapshot.figures) { current, _ in current }
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }

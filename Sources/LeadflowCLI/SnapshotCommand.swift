@@ -17,8 +17,8 @@ struct InspectSnapshotCommand: ParsableCommand {
 
     func run() throws {
         let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        do { bytes = try SnapshotStore.read(path) } catch {
+            throw ValidationError("\(error)")
         }
         let snapshot: Snapshot
         do { snapshot = try Snapshot.decode(bytes) } catch {

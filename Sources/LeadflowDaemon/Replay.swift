@@ -248,7 +248,7 @@ public final class Replay: Sendable {
             throw ReplayError.snapshot("--from-snapshot \(path): no such file or folder")
         }
         if !isDirectory.boolValue {
-            do { return [try Snapshot.decode(Array(Data(contentsOf: URL(fileURLWithPath: path))))] } catch {
+            do { return [try Snapshot.decode(try SnapshotStore.read(path))] } catch {
                 throw ReplayError.snapshot("--from-snapshot \(path): \(error)")
             }
         }

@@ -49,19 +49,21 @@ public struct Snapshot: Sendable {
     }
 
     public func encoded() throws -> [UInt8] {
-        var writer = ByteWriter()
-        writer.raw(Self.magic)
-        writer.u32(StateCodec.formatVersion)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let header = Array(try encoder.encode(self.header))
+        var writer = ByteWriter(capacity: Self.magic.count + 24 + header.count + StateCodec.estimatedSize(state))
+        writer.raw(Self.magic)
+        writer.u32(StateCodec.formatVersion)
         writer.u32(UInt32(header.count))
         writer.raw(header)
-        let body = StateCodec.encode(state)
-        writer.u64(UInt64(body.count))
-        writer.raw(body)
-        var bytes = writer.bytes
-        let crc = CRC32C.checksum(bytes)
+        // The body is encoded in place; its length is filled in once known.
+        let lengthOffset = writer.count
+        writer.u64(0)
+        StateCodec.encode(state, into: &writer)
+        writer.patchU64(UInt64(writer.count - lengthOffset - 8), at: lengthOffset)
+        var bytes = writer.takeBytes()
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
         withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
         return bytes
     }
@@ -77,14 +79,19 @@ public struct Snapshot: Sendable {
         let stored = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
         let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
         guard stored == actual else { throw Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
-        var reader = ByteReader(bytes: Array(bytes[0..<(bytes.count - 4)]), offset: magic.count)
+        var reader = ByteReader(bytes: bytes, offset: magic.count, end: bytes.count - 4)
         let version = try reader.u32()
         guard version == StateCodec.formatVersion else { throw Invalid(description: "format version \(version); this Leadflow reads \(StateCodec.formatVersion)") }
         let headerBytes = try reader.raw(Int(try reader.u32()))
         let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
         if headerOnly { return Snapshot(header: header, state: EngineState()) }
-        let body = try reader.raw(Int(try reader.u64()))
-        return Snapshot(header: header, state: try StateCodec.decode(body))
+        let bodyLength = Int(try reader.u64())
+        guard bodyLength == reader.end - reader.offset else {
+            throw Invalid(description: "body length \(bodyLength) does not match the \(reader.end - reader.offset) bytes before the checksum")
+        }
+        let state = try StateCodec.decode(from: &reader)
+        guard reader.isAtEnd else { throw Invalid(description: "\(reader.end - reader.offset) unexpected trailing bytes in the body") }
+        return Snapshot(header: header, state: state)
     }
 }
 
@@ -164,14 +171,41 @@ public struct SnapshotStore: Sendable {
     public func loadLatest(task: Int32, setAside: Bool = true, onDamaged: (String, String) -> Void) -> Snapshot? {
         for file in files(task: task) {
             do {
-                let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file.path)))
-                return try Snapshot.decode(bytes)
+                return try Snapshot.decode(try Self.read(file.path))
             } catch {
                 onDamaged(file.path, "\(error)")
                 if setAside { rename(file.path, file.path + ".corrupt") }
             }
         }
         return nil
+    }
+
+    public struct ReadFailure: Error, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot read \(path): \(reason)" }
+    }
+
+    /// A whole file into one array, read straight into its storage (no intermediate `Data`).
+    public static func read(_ path: String) throws(ReadFailure) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw ReadFailure(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ReadFailure(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int(status.st_size)
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            while initialized < size {
+                let result = Foundation.read(descriptor, buffer.baseAddress! + initialized, size - initialized)
+                if result < 0 && errno == EINTR { continue }
+                if result < 0 { failure = String(cString: strerror(errno)) }
+                if result <= 0 { break }
+                initialized += result
+            }
+        }
+        if let failure { throw ReadFailure(path: path, reason: failure) }
+        return bytes
     }
 
     private func createDirectory() throws {

@@ -9,10 +9,20 @@ public enum StateCodec {
     }
 
     public static func encode(_ state: EngineState) -> [UInt8] {
-        var out = ByteWriter()
+        var out = ByteWriter(capacity: estimatedSize(state))
+        encode(state, into: &out)
+        return out.takeBytes()
+    }
+
+    /// A generous guess of the encoded size, so the writer rarely grows.
+    public static func estimatedSize(_ state: EngineState) -> Int {
+        64 + state.accounts.count * 256 + state.heldVisitors.count * 512 + state.identifiedVisitors.count * 96
+    }
+
+    public static func encode(_ state: EngineState, into out: inout ByteWriter) {
         out.u32(UInt32(state.accounts.count))
-        for id in state.accounts.keys.sorted() {
-            let account = state.accounts[id]!
+        for index in byteOrder(state.accounts) {
+            let account = state.accounts.values[index]
             out.string(account.accountID)
             out.string(account.domain)
             out.u8(account.isMatched ? 1 : 0)
@@ -56,8 +66,9 @@ public enum StateCodec {
             }
         }
         out.u32(UInt32(state.heldVisitors.count))
-        for visitor in state.heldVisitors.keys.sorted() {
-            let held = state.heldVisitors[visitor]!
+        for index in byteOrder(state.heldVisitors) {
+            let visitor = state.heldVisitors.keys[index]
+            let held = state.heldVisitors.values[index]
             out.string(visitor)
             out.i32(held.task)
             out.i64(held.lastSeen.milliseconds)
@@ -76,8 +87,9 @@ public enum StateCodec {
             }
         }
         out.u32(UInt32(state.identifiedVisitors.count))
-        for visitor in state.identifiedVisitors.keys.sorted() {
-            let known = state.identifiedVisitors[visitor]!
+        for index in byteOrder(state.identifiedVisitors) {
+            let visitor = state.identifiedVisitors.keys[index]
+            let known = state.identifiedVisitors.values[index]
             out.string(visitor)
             out.string(known.accountID)
             out.string(known.domain)
@@ -88,11 +100,49 @@ public enum StateCodec {
             out.i32(known.task)
         }
         out.optionalI64(state.newestEventTime?.milliseconds)
-        return out.bytes
+    }
+
+    /// A dictionary's entries in the byte order of their keys' UTF-8, so equal states encode to
+    /// equal bytes. Sorted on the first sixteen bytes as two integers, the full keys only on ties:
+    /// a million string comparisons would cost more than the rest of the encoding.
+    static func byteOrder<Value>(_ dictionary: [String: Value]) -> [Dictionary<String, Value>.Index] {
+        var entries: [(high: UInt64, low: UInt64, index: Dictionary<String, Value>.Index)] = []
+        entries.reserveCapacity(dictionary.count)
+        var index = dictionary.startIndex
+        while index != dictionary.endIndex {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            var position = 0
+            for byte in dictionary.keys[index].utf8 {
+                if position < 8 {
+                    high |= UInt64(byte) << (56 - 8 * position)
+                } else if position < 16 {
+                    low |= UInt64(byte) << (56 - 8 * (position - 8))
+                } else {
+                    break
+                }
+                position += 1
+            }
+            entries.append((high, low, index))
+            dictionary.formIndex(after: &index)
+        }
+        entries.sort { left, right in
+            if left.high != right.high { return left.high < right.high }
+            if left.low != right.low { return left.low < right.low }
+            return dictionary.keys[left.index].utf8.lexicographicallyPrecedes(dictionary.keys[right.index].utf8)
+        }
+        return entries.map(\.index)
     }
 
     public static func decode(_ bytes: [UInt8]) throws(Corrupt) -> EngineState {
         var input = ByteReader(bytes: bytes)
+        let state = try decode(from: &input)
+        guard input.isAtEnd else { throw Corrupt(description: "\(input.end - input.offset) unexpected trailing bytes") }
+        return state
+    }
+
+    /// Reads one state; the caller checks what follows it.
+    public static func decode(from input: inout ByteReader) throws(Corrupt) -> EngineState {
         var state = EngineState()
         let accounts = try input.u32()
         state.accounts.reserveCapacity(Int(accounts))
@@ -155,84 +205,6 @@ public enum StateCodec {
                 contactPoints: try input.f64(), lastSeen: EventTime(milliseconds: try input.i64()), task: try input.i32())
         }
         state.newestEventTime = try input.optionalI64().map(EventTime.init)
-        guard input.isAtEnd else { throw Corrupt(description: "\(bytes.count - input.offset) unexpected trailing bytes") }
         return state
     }
-}
-
-/// Appends little-endian values and length-prefixed strings.
-public struct ByteWriter {
-    public private(set) var bytes: [UInt8] = []
-    public init() {}
-    public mutating func u8(_ value: UInt8) { bytes.append(value) }
-    public mutating func u16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    public mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
-    public mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
-    public mutating func f64(_ value: Double) { u64(value.bitPattern) }
-    public mutating func string(_ value: String) {
-        u32(UInt32(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
-    }
-    public mutating func optionalString(_ value: String?) {
-        if let value {
-            u8(1)
-            string(value)
-        } else {
-            u8(0)
-        }
-    }
-    public mutating func optionalI64(_ value: Int64?) {
-        if let value {
-            u8(1)
-            i64(value)
-        } else {
-            u8(0)
-        }
-    }
-    public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
-}
-
-/// Reads what `ByteWriter` wrote, failing (never trapping) on truncated or bad input.
-public struct ByteReader {
-    let bytes: [UInt8]
-    public private(set) var offset = 0
-    public init(bytes: [UInt8], offset: Int = 0) {
-        self.bytes = bytes
-        self.offset = offset
-    }
-    public var isAtEnd: Bool { offset == bytes.count }
-
-    private mutating func take(_ count: Int) throws(StateCodec.Corrupt) -> ArraySlice<UInt8> {
-        guard count >= 0, bytes.count - offset >= count else {
-            throw StateCodec.Corrupt(description: "truncated: needed \(count) bytes at offset \(offset) of \(bytes.count)")
-        }
-        defer { offset += count }
-        return bytes[offset..<(offset + count)]
-    }
-
-    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(StateCodec.Corrupt) -> T {
-        let slice = try take(MemoryLayout<T>.size)
-        var value: T = 0
-        for (index, byte) in slice.enumerated() { value |= T(byte) << (8 * index) }
-        return value
-    }
-
-    public mutating func u8() throws(StateCodec.Corrupt) -> UInt8 { try take(1).first! }
-    public mutating func u16() throws(StateCodec.Corrupt) -> UInt16 { try integer(UInt16.self) }
-    public mutating func u32() throws(StateCodec.Corrupt) -> UInt32 { try integer(UInt32.self) }
-    public mutating func u64() throws(StateCodec.Corrupt) -> UInt64 { try integer(UInt64.self) }
-    public mutating func i32() throws(StateCodec.Corrupt) -> Int32 { Int32(bitPattern: try u32()) }
-    public mutating func i64() throws(StateCodec.Corrupt) -> Int64 { Int64(bitPattern: try u64()) }
-    public mutating func f64() throws(StateCodec.Corrupt) -> Double { Double(bitPattern: try u64()) }
-    public mutating func string() throws(StateCodec.Corrupt) -> String {
-        let count = Int(try u32())
-        let slice = try take(count)
-        guard let text = String(validating: slice, as: UTF8.self) else { throw StateCodec.Corrupt(description: "invalid UTF-8 at offset \(offset - count)") }
-        return text
-    }
-    public mutating func optionalString() throws(StateCodec.Corrupt) -> String? { try u8() == 1 ? try string() : nil }
-    public mutating func optionalI64() throws(StateCodec.Corrupt) -> Int64? { try u8() == 1 ? try i64() : nil }
-    public mutating func raw(_ count: Int) throws(StateCodec.Corrupt) -> [UInt8] { Array(try take(count)) }
 }

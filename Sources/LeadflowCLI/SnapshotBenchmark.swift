@@ -1,0 +1,78 @@
+import Foundation
+import LeadflowDaemon
+import LeadflowEngine
+
+/// One snapshot of a filled engine: the state copy the processing loop waits for, the write
+/// (encode, checksum, fsync, rename) and the restore (read, verify, decode), shared by
+/// `bench snapshot` and `bench e2e`.
+struct SnapshotBenchmark {
+    var pauseSeconds: Double
+    var writeSeconds: Double
+    var restoreSeconds: Double
+    /// The CPU parts of write and restore, timed separately: bytes from state, state from bytes.
+    var encodeSeconds: Double
+    var decodeSeconds: Double
+    var accounts: Int
+    var bytes: Int
+
+    var bytesPerAccount: Double { Double(bytes) / Double(max(accounts, 1)) }
+
+    static func run(model: CompiledModel, records: [AccountRecord], accounts: Int, directory: String) throws -> SnapshotBenchmark {
+        var engine = Engine(model: model, directory: AccountDirectory(records: records))
+        var fill = SyntheticTraffic(seed: 5)
+        let start: Int64 = 1_788_220_800_000
+        for account in 0..<max(accounts, 1) {
+            _ = engine.process(Array(fill.event(index: account, account: account, at: start + Int64(account)).utf8), clock: nil)
+        }
+        let store = SnapshotStore(directory: directory, keep: 1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let header = Snapshot.Header(
+            task: 0, sequence: 1, writtenAtMilliseconds: 0, configVersion: engine.model.version, inputOffsets: [:], outputWatermarks: [:],
+            accounts: engine.state.accounts.count, heldVisitors: 0, identifiedVisitors: 0)
+        // The daemon copies a task's state under its lock and writes the copy outside it: the copy
+        // is the pause the processing loop sees.
+        let copyStart = ContinuousClock.now
+        let copied = engine.state.copy(task: 0)
+        let pauseSeconds = (ContinuousClock.now - copyStart).seconds
+        let writeStart = ContinuousClock.now
+        let written = try store.write(Snapshot(header: header, state: copied))
+        let writeSeconds = (ContinuousClock.now - writeStart).seconds
+        let restoreStart = ContinuousClock.now
+        var damage: String?
+        let restored = store.loadLatest(task: 0) { _, reason in damage = reason }
+        let restoreSeconds = (ContinuousClock.now - restoreStart).seconds
+        let encodeStart = ContinuousClock.now
+        let encoded = try Snapshot(header: header, state: copied).encoded()
+        let encodeSeconds = (ContinuousClock.now - encodeStart).seconds
+        let decodeStart = ContinuousClock.now
+        let decoded = try Snapshot.decode(encoded)
+        let decodeSeconds = (ContinuousClock.now - decodeStart).seconds
+        withExtendedLifetime(decoded) {}
+        guard let restored else { throw SnapshotBenchmarkFailure(description: "snapshot restore failed: \(damage ?? "no file")") }
+        guard restored.state.accounts == engine.state.accounts else {
+            throw SnapshotBenchmarkFailure(description: "the restored state differs from the written one")
+        }
+        return SnapshotBenchmark(
+            pauseSeconds: pauseSeconds, writeSeconds: writeSeconds, restoreSeconds: restoreSeconds,
+            encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count, bytes: written.bytes)
+    }
+
+    var summary: String {
+        String(
+            format: "snapshot of %d accounts: loop pause (state copy) %.0f ms (target <= 50), write %.2f s (encoding %.2f s), restore %.2f s (decoding %.2f s) (target <= 2 s each), %.0f bytes/account",
+            accounts, pauseSeconds * 1_000, writeSeconds, encodeSeconds, restoreSeconds, decodeSeconds, bytesPerAccount)
+    }
+
+    var figures: [String: Any] {
+        [
+            "snapshot_accounts": accounts, "snapshot_pause_ms": (pauseSeconds * 1_000).rounded(),
+            "snapshot_write_s": (writeSeconds * 100).rounded() / 100, "snapshot_restore_s": (restoreSeconds * 100).rounded() / 100,
+            "snapshot_encode_s": (encodeSeconds * 100).rounded() / 100, "snapshot_decode_s": (decodeSeconds * 100).rounded() / 100,
+            "snapshot_bytes_per_account": bytesPerAccount.rounded(),
+        ]
+    }
+}
+
+struct SnapshotBenchmarkFailure: Error, CustomStringConvertible {
+    var description: String
+}

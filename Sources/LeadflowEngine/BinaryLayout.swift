@@ -1,0 +1,146 @@
+/// Appends little-endian values and length-prefixed strings into one growing buffer.
+///
+/// Snapshots of a million accounts are a few hundred megabytes, so values are stored straight
+/// into spare capacity (no per-field array append) and the buffer grows by doubling.
+public struct ByteWriter {
+    private var buffer: [UInt8]
+    public private(set) var count = 0
+
+    public init(capacity: Int = 256) {
+        buffer = [UInt8](repeating: 0, count: max(capacity, 16))
+    }
+
+    /// The bytes written so far (a copy; `takeBytes()` avoids it).
+    public var bytes: [UInt8] { Array(buffer[0..<count]) }
+
+    /// The bytes written, leaving the writer empty.
+    public mutating func takeBytes() -> [UInt8] {
+        var result: [UInt8] = []
+        swap(&result, &buffer)
+        result.removeSubrange(count...)
+        count = 0
+        return result
+    }
+
+    private mutating func reserve(_ extra: Int) {
+        guard buffer.count - count < extra else { return }
+        buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, extra)))
+    }
+
+    @inline(__always)
+    private mutating func store<T: FixedWidthInteger>(_ value: T) {
+        reserve(MemoryLayout<T>.size)
+        let offset = count
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self) }
+        count += MemoryLayout<T>.size
+    }
+
+    public mutating func u8(_ value: UInt8) { store(value) }
+    public mutating func u16(_ value: UInt16) { store(value) }
+    public mutating func u32(_ value: UInt32) { store(value) }
+    public mutating func u64(_ value: UInt64) { store(value) }
+    public mutating func i32(_ value: Int32) { store(value) }
+    public mutating func i64(_ value: Int64) { store(value) }
+    public mutating func f64(_ value: Double) { store(value.bitPattern) }
+
+    /// Overwrites a u64 written earlier at `offset` (a length known only after what follows it).
+    public mutating func patchU64(_ value: UInt64, at offset: Int) {
+        precondition(offset >= 0 && offset + 8 <= count, "patch outside the written bytes")
+        buffer.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self) }
+    }
+
+    public mutating func string(_ value: String) {
+        var value = value
+        value.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func optionalString(_ value: String?) {
+        if let value {
+            u8(1)
+            string(value)
+        } else {
+            u8(0)
+        }
+    }
+
+    public mutating func optionalI64(_ value: Int64?) {
+        if let value {
+            u8(1)
+            i64(value)
+        } else {
+            u8(0)
+        }
+    }
+
+    /// A u32 length, then the bytes.
+    private mutating func raw(_ value: UnsafeRawBufferPointer) {
+        u32(UInt32(value.count))
+        append(value)
+    }
+
+    public mutating func raw(_ value: [UInt8]) { value.withUnsafeBytes { append($0) } }
+
+    private mutating func append(_ value: UnsafeRawBufferPointer) {
+        guard !value.isEmpty else { return }
+        reserve(value.count)
+        let offset = count
+        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[offset..<(offset + value.count)]).copyMemory(from: value) }
+        count += value.count
+    }
+}
+
+/// Reads what `ByteWriter` wrote from `bytes[offset..<end]`, failing (never trapping) on
+/// truncated or bad input. Reads in place: no copy of the bytes.
+public struct ByteReader {
+    let bytes: [UInt8]
+    public private(set) var offset: Int
+    public let end: Int
+
+    public init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
+        self.bytes = bytes
+        self.offset = offset
+        self.end = min(end ?? bytes.count, bytes.count)
+    }
+
+    public var isAtEnd: Bool { offset == end }
+
+    /// Moves past `count` bytes and returns where they start.
+    @inline(__always)
+    private mutating func advance(_ count: Int) throws(StateCodec.Corrupt) -> Int {
+        guard count >= 0, end - offset >= count else {
+            throw StateCodec.Corrupt(description: "truncated: needed \(count) bytes at offset \(offset) of \(end)")
+        }
+        defer { offset += count }
+        return offset
+    }
+
+    @inline(__always)
+    private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(StateCodec.Corrupt) -> T {
+        let start = try advance(MemoryLayout<T>.size)
+        return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) })
+    }
+
+    public mutating func u8() throws(StateCodec.Corrupt) -> UInt8 { bytes[try advance(1)] }
+    public mutating func u16() throws(StateCodec.Corrupt) -> UInt16 { try integer(UInt16.self) }
+    public mutating func u32() throws(StateCodec.Corrupt) -> UInt32 { try integer(UInt32.self) }
+    public mutating func u64() throws(StateCodec.Corrupt) -> UInt64 { try integer(UInt64.self) }
+    public mutating func i32() throws(StateCodec.Corrupt) -> Int32 { try integer(Int32.self) }
+    public mutating func i64() throws(StateCodec.Corrupt) -> Int64 { try integer(Int64.self) }
+    public mutating func f64() throws(StateCodec.Corrupt) -> Double { Double(bitPattern: try u64()) }
+
+    public mutating func string() throws(StateCodec.Corrupt) -> String {
+        let count = Int(try u32())
+        let start = try advance(count)
+        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), as: UTF8.self) }
+        guard let text else { throw StateCodec.Corrupt(description: "invalid UTF-8 at offset \(start)") }
+        return text
+    }
+
+    public mutating func optionalString() throws(StateCodec.Corrupt) -> String? { try u8() == 1 ? try string() : nil }
+    public mutating func optionalI64() throws(StateCodec.Corrupt) -> Int64? { try u8() == 1 ? try i64() : nil }
+
+    public mutating func raw(_ count: Int) throws(StateCodec.Corrupt) -> [UInt8] {
+        let start = try advance(count)
+        return Array(bytes[start..<(start + count)])
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+@testable import LeadflowDaemon
+import LeadflowEngine
+import Testing
+
+@Suite("Snapshot files: layout, checksum and round trip")
+struct SnapshotFileTests {
+    /// The state after a scripted stream: accounts with tallies, people and surges, plus held and
+    /// identified visitors.
+    static func scriptedState() -> EngineState {
+        var engine = Engine(model: CompiledModel(ScoringModel()))
+        for line in ScriptedStream.lines(count: 3_000) { _ = engine.process(Array(line.utf8), clock: nil) }
+        let start: Int64 = 1_788_220_800_000
+        _ = engine.process(Array(#"{"type":"page_view","event_id":"h1","occurred_at":\#(start),"visitor_id":"anon-1","url":"https://v.example/pricing","ip":"10.0.0.1","title":"Pricing"}"#.utf8), clock: nil)
+        _ = engine.process(Array(#"{"type":"page_view","event_id":"h2","occurred_at":\#(start + 1),"visitor_id":"anon-2","url":"https://v.example/docs"}"#.utf8), clock: nil)
+        _ = engine.process(Array(#"{"type":"form_submission","event_id":"f1","occurred_at":\#(start + 2),"email":"ann@northwind.example","form_type":"newsletter","visitor_id":"anon-2"}"#.utf8), clock: nil)
+        return engine.state
+    }
+
+    static let header = Snapshot.Header(
+        task: 3, sequence: 42, writtenAtMilliseconds: 1_788_220_800_000, configVersion: "cfg", inputOffsets: ["page-views": 17],
+        outputWatermarks: ["routing-decisions/0": 5], accounts: 0, heldVisitors: 0, identifiedVisitors: 0)
+
+    /// Bit by bit, straight from the definition: the reference the table-driven code must match.
+    static func bitwiseCRC32C(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test("CRC-32C matches the standard check value and a bitwise computation at every length and alignment")
+    func checksum() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                let slice = bytes[start..<end]
+                let fast = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                #expect(fast == Self.bitwiseCRC32C(slice), "bytes \(start)..<\(end)")
+            }
+        }
+    }
+
+    @Test("a snapshot decodes to the state and header it was written from")
+    func roundTrip() throws {
+        let state = Self.scriptedState()
+        #expect(state.accounts.count > 100)
+        #expect(!state.heldVisitors.isEmpty)
+        #expect(!state.identifiedVisitors.isEmpty)
+        let decoded = try Snapshot.decode(try Snapshot(header: Self.header, state: state).encoded())
+        #expect(decoded.header == Self.header)
+        #expect(decoded.state.accounts == state.accounts)
+        #expect(decoded.state.heldVisitors == state.heldVisitors)
+        #expect(decoded.state.identifiedVisitors == state.identifiedVisitors)
+        #expect(decoded.state.newestEventTime == state.newestEventTime)
+    }
+
+    @Test("equal states encode to equal bytes, whatever order their accounts were added in")
+    func canonicalBytes() throws {
+        let state = Self.scriptedState()
+        var reversed = EngineState()
+        for account in state.accounts.values.sorted(by: { $0.accountID > $1.accountID }) { reversed.accounts[account.accountID] = account }
+        reversed.heldVisitors = state.heldVisitors
+        reversed.identifiedVisitors = state.identifiedVisitors
+        reversed.newestEventTime = state.newestEventTime
+        #expect(StateCodec.encode(reversed) == StateCodec.encode(state))
+        var changed = reversed
+        changed.accounts[state.accounts.values.first!.accountID]?.eventCount += 1
+        #expect(StateCodec.encode(changed) != StateCodec.encode(state))
+    }
+
+    @Test("any flipped byte or truncation is detected, never decoded")
+    func damageIsDetected() throws {
+        let bytes = try Snapshot(header: Self.header, state: Self.scriptedState()).encoded()
+        for position in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 97)) {
+            var damaged = bytes
+            damaged[position] ^= 0x10
+            #expect(throws: (any Error).self, "flip at \(position)") { try Snapshot.decode(damaged) }
+        }
+        for length in [0, 7, 20, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: (any Error).self, "truncated to \(length)") { try Snapshot.decode(Array(bytes[0..<length])) }
+        }
+    }
+}
