@@ -26,7 +26,7 @@ struct InspectSnapshotCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let header = snapshot.header
-        print("\(path): \(bytes.count) bytes, format \(StateCodec.formatVersion), checksum ok")
+        print("\(path): \(bytes.count) bytes, format \(bytes[8..<12].reversed().reduce(0) { $0 << 8 | Int($1) }), checksum ok")
         print("task \(header.task), sequence \(header.sequence), written \(EventTime(milliseconds: header.writtenAtMilliseconds)), config version \(header.configVersion)")
         print("input offsets: " + header.inputOffsets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
         print("output watermarks: \(header.outputWatermarks.count) partitions")
@@ -34,8 +34,8 @@ struct InspectSnapshotCommand: ParsableCommand {
         if header.accounts > 0 {
             print(String(format: "%.0f bytes per account", Double(bytes.count) / Double(header.accounts)))
         }
-        if let id = snapshot.state.accounts.keys.min(), let account = snapshot.state.accounts[id] {
-            print("sample account \(id) (\(account.domain)): band \(account.band), \(account.eventCount) events, last at \(account.lastEventAt)")
+        if let account = snapshot.state.accounts.values.min(by: { $0.accountID < $1.accountID }) {
+            print("sample account \(account.accountID) (\(account.domain)): band \(account.band), \(account.eventCount) events, last at \(account.lastEventAt)")
             for tally in account.tallies.prefix(8) {
                 print("  \(tally.signal): decayed count \(JSONWriter.format(points: tally.count.value)) at \(tally.count.referenceTime), last event \(tally.lastEventID)")
             }

@@ -81,7 +81,9 @@ public struct Snapshot: Sendable {
         guard stored == actual else { throw Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
         var reader = ByteReader(bytes: bytes, offset: magic.count, end: bytes.count - 4)
         let version = try reader.u32()
-        guard version == StateCodec.formatVersion else { throw Invalid(description: "format version \(version); this Leadflow reads \(StateCodec.formatVersion)") }
+        guard version == 1 || version == StateCodec.formatVersion else {
+            throw Invalid(description: "format version \(version); this Leadflow reads 1 and \(StateCodec.formatVersion)")
+        }
         let headerBytes = try reader.raw(Int(try reader.u32()))
         let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
         if headerOnly { return Snapshot(header: header, state: EngineState()) }
@@ -89,7 +91,7 @@ public struct Snapshot: Sendable {
         guard bodyLength == reader.end - reader.offset else {
             throw Invalid(description: "body length \(bodyLength) does not match the \(reader.end - reader.offset) bytes before the checksum")
         }
-        let state = try StateCodec.decode(from: &reader)
+        let state = try StateCodec.decode(from: &reader, version: version)
         guard reader.isAtEnd else { throw Invalid(description: "\(reader.end - reader.offset) unexpected trailing bytes in the body") }
         return Snapshot(header: header, state: state)
     }

@@ -47,9 +47,10 @@ extension Engine {
     public func hottestAccounts(limit: Int) -> [(accountID: String, band: Band, scores: Scores)] {
         guard limit > 0 else { return [] }
         var best: [(accountID: String, band: Band, scores: Scores)] = []
-        for (id, account) in state.accounts {
+        for account in state.accounts {
+            let id = account.accountID
             let at = max(reportingTime ?? account.lastEventAt, account.lastEventAt)
-            guard let scores = scores(accountID: id, at: at) else { continue }
+            let scores = model.scores(of: account, record: directory.record(id: id), at: at)
             if best.count == limit, let last = best.last, (last.scores.composite, id) >= (scores.composite, last.accountID) { continue }
             best.append((id, account.band, scores))
             best.sort { ($0.scores.composite, $1.accountID) > ($1.scores.composite, $0.accountID) }

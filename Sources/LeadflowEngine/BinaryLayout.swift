@@ -139,6 +139,8 @@ public struct ByteReader {
     public mutating func optionalString() throws(StateCodec.Corrupt) -> String? { try u8() == 1 ? try string() : nil }
     public mutating func optionalI64() throws(StateCodec.Corrupt) -> Int64? { try u8() == 1 ? try i64() : nil }
 
+    public mutating func skip(_ count: Int) throws(StateCodec.Corrupt) { _ = try advance(count) }
+
     public mutating func raw(_ count: Int) throws(StateCodec.Corrupt) -> [UInt8] {
         let start = try advance(count)
         return Array(bytes[start..<(start + count)])

@@ -313,18 +313,17 @@ public struct Engine: Sendable {
         surge: SurgeObservation?, handRaiser: Bool, evaluate: Bool = true
     ) -> Result {
         state.counters.applied += 1
-        var slot = state.accounts.index(forKey: ref.id)
-        if slot == nil {
+        let context = UpdateContext(model: model, directory: directory, fitGeneration: fitGeneration, task: currentTask)
+        let task = currentTask
+        let outputs = state.accounts.withAccount(id: ref.id) {
             var account = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
-            account.task = currentTask
-            state.accounts[ref.id] = account
-            slot = state.accounts.index(forKey: ref.id)
+            account.task = task
+            return account
+        } _: { account in
+            Engine.update(
+                &account, context: context, counters: &state.counters, eventID: eventID, at: time, signal: signal, person: person,
+                surge: surge, handRaiser: handRaiser, evaluate: evaluate)
         }
-        // Mutated in place through the values view: no copy of the account per event.
-        let outputs = Engine.update(
-            &state.accounts.values[slot!], context: UpdateContext(model: model, directory: directory, fitGeneration: fitGeneration, task: currentTask),
-            counters: &state.counters, eventID: eventID, at: time, signal: signal, person: person, surge: surge, handRaiser: handRaiser,
-            evaluate: evaluate)
         return Result(outcome: .applied, outputs: outputs, accountID: ref.id)
     }
 

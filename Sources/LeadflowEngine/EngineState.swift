@@ -43,7 +43,7 @@ public struct EngineCounters: Sendable, Hashable {
 
 /// All per-account state of one engine (the daemon keeps one per input partition).
 public struct EngineState: Sendable {
-    public var accounts: [String: AccountState] = [:]
+    public var accounts = AccountTable()
     public var heldVisitors: [String: HeldVisitor] = [:]
     public var identifiedVisitors: [String: IdentifiedVisitor] = [:]
     public var counters = EngineCounters()
@@ -55,7 +55,7 @@ public struct EngineState: Sendable {
     /// Removes and returns everything task `task` owns (for a snapshot on revocation).
     public mutating func extract(task: Int32) -> EngineState {
         let part = copy(task: task)
-        accounts = accounts.filter { $0.value.task != task }
+        accounts.removeAll { $0.task == task }
         heldVisitors = heldVisitors.filter { $0.value.task != task }
         identifiedVisitors = identifiedVisitors.filter { $0.value.task != task }
         return part
@@ -64,7 +64,7 @@ public struct EngineState: Sendable {
     /// A copy of what task `task` owns, leaving the state as it is (for periodic snapshots).
     public func copy(task: Int32) -> EngineState {
         var part = EngineState()
-        part.accounts = accounts.filter { $0.value.task == task }
+        part.accounts = accounts.filter { $0.task == task }
         part.heldVisitors = heldVisitors.filter { $0.value.task == task }
         part.identifiedVisitors = identifiedVisitors.filter { $0.value.task == task }
         part.newestEventTime = newestEventTime
@@ -73,7 +73,7 @@ public struct EngineState: Sendable {
 
     /// Adds a task's state (loaded from its snapshot).
     public mutating func merge(_ part: EngineState) {
-        accounts.merge(part.accounts) { _, new in new }
+        accounts.merge(part.accounts)
         heldVisitors.merge(part.heldVisitors) { _, new in new }
         identifiedVisitors.merge(part.identifiedVisitors) { _, new in new }
         if let newest = part.newestEventTime { newestEventTime = max(newestEventTime ?? newest, newest) }

@@ -54,7 +54,7 @@ public struct WhatIfComparison: Sendable {
     /// differing accounts by id, each with both explanations.
     public func report(sampleSize: Int = 5) -> WhatIfReport {
         var report = WhatIfReport(currentVersion: current.model.version, proposedVersion: proposed.model.version)
-        let accounts = Set(proposed.state.accounts.keys).union(current.state.accounts.keys).sorted()
+        let accounts = Set(proposed.state.accounts.ids).union(current.state.accounts.ids).sorted()
         report.accountsCompared = accounts.count
         for account in accounts {
             let before = side(of: account, in: current, routing: currentRouting[account])

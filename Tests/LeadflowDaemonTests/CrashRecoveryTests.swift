@@ -169,8 +169,8 @@ struct CrashRecoveryTests {
         #expect(crashedState == referenceState)
         if crashedState != referenceState, let a = try? StateCodec.decode(referenceState), let b = try? StateCodec.decode(crashedState) {
             print("accounts \(a.accounts.count) vs \(b.accounts.count); held \(a.heldVisitors.count) vs \(b.heldVisitors.count); identified \(a.identifiedVisitors.count) vs \(b.identifiedVisitors.count); newest \(String(describing: a.newestEventTime)) vs \(String(describing: b.newestEventTime))")
-            for (id, account) in a.accounts.sorted(by: { $0.key < $1.key }) where b.accounts[id] != account {
-                print("first difference, \(id):\n  reference \(account)\n  crashed   \(String(describing: b.accounts[id]))")
+            for account in a.accounts.sorted(by: { $0.accountID < $1.accountID }) where b.accounts[account.accountID] != account {
+                print("first difference, \(account.accountID):\n  reference \(account)\n  crashed   \(String(describing: b.accounts[account.accountID]))")
                 break
             }
         }

@@ -38,64 +38,25 @@ struct DaemonFaultTests {
         #expect(published.map(\.text).sorted() == expected.outputs.sorted())
     }
 
-    @Test("a snapshot that cannot be written (a file size limit standing in for a full disk) is logged and counted; processing goes on; the previous snapshot stays intact")
-    func snapshotWriteFails() async throws {
-        let harness = try DaemonHarness()
-        let configuration = try harness.configuration(name: "disk", snapshotEvery: 5)
-        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
-
-        try harness.produceWithKcat(Array(lines[half...]))
-        // From here every file write beyond 64 bytes fails with EFBIG, as a full disk fails with ENOSPC.
-        signal(SIGXFSZ, SIG_IGN)
-        var saved = rlimit()
-        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
-        var limited = saved
-        limited.rlim_cur = 64
-        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limited)
-        let second: DaemonCounters
-        do {
-            defer { setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved) }
-            second = try await harness.runDaemon(configuration, until: lines.count - half)
-        }
-        #expect(second.eventsIn == lines.count - half)
-        #expect(second.snapshotFailures > 0)
-        #expect(second.snapshotsWritten == 0)
-        // The earlier snapshots are byte for byte what they were, and no temporary file is left.
-        #expect(try Self.snapshotFiles(configuration) == before)
-        for (_, bytes) in before { #expect(throws: Never.self) { try Snapshot.decode(Array(bytes)) } }
-        try await Self.expectExactOutputs(harness, configuration)
-    }
-
-    @Test("a snapshot folder the daemon may not write (permission denied) is logged; the binary keeps processing and exits 0")
-    func snapshotPermissionDenied() async throws {
-        let harness = try DaemonHarness()
-        var configuration = try harness.configuration(name: "denied", snapshotEvery: 5)
-        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
-
-        // The binary runs as nobody (uid 65534) over root's snapshot folder (0755). It and its
-        // files are copied where nobody may read them.
-        let binary = harness.folder + "/leadflow"
-        try FileManager.default.copyItem(atPath: CrashRecoveryTests.binary, toPath: binary)
-        let accounts = harness.folder + "/accounts.jsonl"
-        try FileManager.default.copyItem(atPath: configuration.accountsFile!, toPath: accounts)
-        configuration.accountsFile = accounts
-        let path = harness.folder + "/denied.yaml"
-        try CrashRecoveryTests.writeConfig(configuration, to: path)
-        for item in [harness.folder, binary, accounts, path] {
-            try FileManager.default.setAttributes([.posixPermissions: item == binary || item == harness.folder ? 0o755 : 0o644], ofItemAtPath: item)
-        }
+    /// Runs the `leadflow` binary through `launcher` (a command that then executes it) over the
+    /// second half, waits for `logs`, then until every input is committed; it must exit 0 on
+    /// SIGTERM, leave the earlier snapshots byte for byte as they were, and publish exactly the
+    /// expected outputs.
+    static func runBinaryThroughFault(
+        _ harness: DaemonHarness, _ configuration: LeadflowConfiguration, lines: [String], half: Int, before: [String: Data],
+        binary: String, configPath: String, launcher: [String], logs: [String]
+    ) async throws {
         try harness.produceWithKcat(Array(lines[half...]))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary, "run", "--config", path]
+        process.executableURL = URL(fileURLWithPath: launcher[0])
+        process.arguments = Array(launcher.dropFirst()) + [binary, "run", "--config", configPath]
         let errors = Pipe()
         process.standardError = errors
         let log = LogCollector()
         errors.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        try await log.wait(for: "snapshot failed; the previous one stays in place", timeout: .seconds(60))
-        try await log.wait(for: "Permission denied")
+        for line in logs { try await log.wait(for: line, timeout: .seconds(60)) }
 
         // It goes on: every input gets committed.
         let deadline = ContinuousClock.now + .seconds(60)
@@ -117,8 +78,48 @@ struct DaemonFaultTests {
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+        // The earlier snapshots are byte for byte what they were, and no temporary file is left.
         #expect(try Self.snapshotFiles(configuration) == before)
+        for (_, bytes) in before { #expect(throws: Never.self) { try Snapshot.decode(Array(bytes)) } }
         try await Self.expectExactOutputs(harness, configuration)
+    }
+
+    @Test("a snapshot that cannot be written (a file size limit standing in for a full disk) is logged; the binary keeps processing, exits 0, and the previous snapshot stays intact")
+    func snapshotWriteFails() async throws {
+        let harness = try DaemonHarness()
+        let configuration = try harness.configuration(name: "disk", snapshotEvery: 5)
+        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
+        let path = harness.folder + "/disk.yaml"
+        try CrashRecoveryTests.writeConfig(configuration, to: path)
+        // Every file write of the binary beyond 64 bytes fails with EFBIG, as a full disk fails
+        // with ENOSPC. The limit is the child's alone (other suites run in this process).
+        try await Self.runBinaryThroughFault(
+            harness, configuration, lines: lines, half: half, before: before, binary: CrashRecoveryTests.binary, configPath: path,
+            launcher: ["/usr/bin/prlimit", "--fsize=64:64", "--"], logs: ["snapshot failed; the previous one stays in place", "File too large"])
+    }
+
+    @Test("a snapshot folder the daemon may not write (permission denied) is logged; the binary keeps processing and exits 0")
+    func snapshotPermissionDenied() async throws {
+        let harness = try DaemonHarness()
+        var configuration = try harness.configuration(name: "denied", snapshotEvery: 5)
+        let (lines, half, before) = try await Self.firstHalfSnapshotted(harness, configuration)
+
+        // The binary runs as nobody (uid 65534) over root's snapshot folder (0755). It and its
+        // files are copied where nobody may read them.
+        let binary = harness.folder + "/leadflow"
+        try FileManager.default.copyItem(atPath: CrashRecoveryTests.binary, toPath: binary)
+        let accounts = harness.folder + "/accounts.jsonl"
+        try FileManager.default.copyItem(atPath: configuration.accountsFile!, toPath: accounts)
+        configuration.accountsFile = accounts
+        let path = harness.folder + "/denied.yaml"
+        try CrashRecoveryTests.writeConfig(configuration, to: path)
+        for item in [harness.folder, binary, accounts, path] {
+            try FileManager.default.setAttributes([.posixPermissions: item == binary || item == harness.folder ? 0o755 : 0o644], ofItemAtPath: item)
+        }
+        try await Self.runBinaryThroughFault(
+            harness, configuration, lines: lines, half: half, before: before, binary: binary, configPath: path,
+            launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"],
+            logs: ["snapshot failed; the previous one stays in place", "Permission denied"])
     }
 
     @Test("a broker outage mid-stream: the daemon waits it out and publishes every output exactly once")

@@ -1,6 +1,6 @@
 import Foundation
 @testable import LeadflowDaemon
-import LeadflowEngine
+@testable import LeadflowEngine
 import Testing
 
 @Suite("Snapshot files: layout, checksum and round trip")
@@ -70,6 +70,45 @@ struct SnapshotFileTests {
         var changed = reversed
         changed.accounts[state.accounts.values.first!.accountID]?.eventCount += 1
         #expect(StateCodec.encode(changed) != StateCodec.encode(state))
+    }
+
+    @Test("a version 1 body (accounts without block lengths) still decodes to the same state")
+    func readsVersionOne() throws {
+        let state = Self.scriptedState()
+        let version2 = StateCodec.encode(state)
+        // Version 1 is version 2 without the u64 byte length before each block of accounts.
+        var reader = ByteReader(bytes: version2)
+        let accounts = Int(try reader.u32())
+        var version1 = Array(version2[0..<4])
+        var remaining = accounts
+        while remaining > 0 {
+            let length = Int(try reader.u64())
+            version1 += try reader.raw(length)
+            remaining -= AccountTable.chunkSize
+        }
+        version1 += try reader.raw(reader.end - reader.offset)
+        #expect(version1.count == version2.count - 8 * ((accounts + AccountTable.chunkSize - 1) / AccountTable.chunkSize))
+        var input = ByteReader(bytes: version1)
+        let decoded = try StateCodec.decode(from: &input, version: 1)
+        #expect(input.isAtEnd)
+        #expect(decoded.accounts == state.accounts)
+        #expect(decoded.identifiedVisitors == state.identifiedVisitors)
+        #expect(StateCodec.encode(decoded) == version2)
+    }
+
+    @Test("accounts spanning several blocks round-trip, decoded in parallel")
+    func manyBlocks() throws {
+        var state = EngineState()
+        for index in 0..<(AccountTable.chunkSize * 2 + 17) {
+            var account = AccountState(accountID: "a\(index)", domain: "d\(index).example", isMatched: index % 2 == 0)
+            account.eventCount = index
+            account.task = Int32(index % 3)
+            state.accounts[account.accountID] = account
+        }
+        let decoded = try StateCodec.decode(StateCodec.encode(state))
+        #expect(decoded.accounts.count == state.accounts.count)
+        #expect(decoded.accounts == state.accounts)
+        #expect(decoded.accounts["a8200"]?.eventCount == 8200)
     }
 
     @Test("any flipped byte or truncation is detected, never decoded")

@@ -48,7 +48,7 @@ enum History {
     /// Each account's final scores as rounded strings, evaluated at the newest event time.
     static func finalScores(_ engine: Engine, at time: EventTime) -> [String: String] {
         var result: [String: String] = [:]
-        for id in engine.state.accounts.keys {
+        for id in engine.state.accounts.ids {
             guard let scores = engine.scores(accountID: id, at: time) else { continue }
             result[id] = [scores.fit, scores.signals, scores.committee, scores.contact, scores.composite]
                 .map { JSONWriter.format(points: $0) }.joined(separator: "/")

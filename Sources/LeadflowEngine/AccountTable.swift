@@ -1,0 +1,215 @@
+/// The accounts of an engine: their states stored densely in fixed-size chunks, found by id
+/// through an index of positions.
+///
+/// A dictionary from id to a whole `AccountState` keeps its buckets at most three-quarters full
+/// and rounds them up to a power of two, so at a million accounts most of its memory is empty
+/// state-sized slots; here the index holds only 4-byte positions. Chunks make a snapshot's copy
+/// cheap: a chunk whose accounts all belong to the copied task is shared, not copied, and the
+/// processing loop later copies only the chunks it writes to (copy on write, a chunk at a time).
+public struct AccountTable: Sendable {
+    static let chunkShift = 12
+    static let chunkSize = 1 << chunkShift
+
+    /// Every chunk is full except the last.
+    private var chunks: [[AccountState]] = []
+    public private(set) var count = 0
+    /// Position by account id; nil until needed. Copies taken for snapshots are only walked, so
+    /// they skip building it while the processing loop waits.
+    private var positions: AccountIndex? = AccountIndex()
+
+    public init() {}
+
+    /// A table over states, indexed on first mutation (a later state replaces an earlier one
+    /// with the same id).
+    public init(unindexed states: some Sequence<AccountState>) {
+        for state in states { append(state) }
+        positions = count == 0 ? AccountIndex() : nil
+    }
+
+    /// A table adopting decoded chunks; every chunk but the last must be full.
+    init(unindexedChunks: [[AccountState]]) {
+        precondition(unindexedChunks.dropLast().allSatisfy { $0.count == Self.chunkSize }, "only the last chunk may be partial")
+        chunks = unindexedChunks.filter { !$0.isEmpty }
+        count = chunks.reduce(0) { $0 + $1.count }
+        positions = count == 0 ? AccountIndex() : nil
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    /// Every state, in no particular order.
+    public var values: Values { Values(chunks: chunks, count: count) }
+
+    /// Every account id, in no particular order.
+    public var ids: LazyMapSequence<Values, String> { values.lazy.map(\.accountID) }
+
+    /// The states by position, without copying them out of their chunks.
+    public struct Values: RandomAccessCollection, Sendable {
+        let chunks: [[AccountState]]
+        public let count: Int
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+        public subscript(position: Int) -> AccountState {
+            chunks[position >> AccountTable.chunkShift][position & (AccountTable.chunkSize - 1)]
+        }
+    }
+
+    public mutating func reserveCapacity(_ capacity: Int) {
+        ensureIndexed()
+        positions!.reserveCapacity(capacity)
+    }
+
+    private func position(of id: String) -> Int? {
+        guard let positions else { return values.firstIndex { $0.accountID == id } }
+        return positions.find(hash: AccountIndex.hash(id)) { self[position: $0].accountID == id }
+    }
+
+    /// Adds a state while restoring a snapshot, leaving the table to be indexed when first used.
+    mutating func appendUnindexed(_ state: AccountState) {
+        positions = nil
+        append(state)
+    }
+
+    private mutating func append(_ state: AccountState) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+            var chunk: [AccountState] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(state)
+        count += 1
+    }
+
+    /// The state at `position`, mutated in place.
+    private subscript(position position: Int) -> AccountState {
+        get { chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] }
+        _modify { yield &chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)] }
+    }
+
+    private mutating func removeLast() -> AccountState {
+        let state = chunks[chunks.count - 1].removeLast()
+        if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
+        count -= 1
+        return state
+    }
+
+    private mutating func ensureIndexed() {
+        guard positions == nil else { return }
+        var index = AccountIndex(capacity: count)
+        var duplicated = false
+        let states = values
+        for (position, state) in states.enumerated() {
+            let hash = AccountIndex.hash(state.accountID)
+            if index.find(hash: hash, isAccount: { states[$0].accountID == state.accountID }) != nil {
+                duplicated = true
+                break
+            }
+            index.insert(hash: hash, position: position)
+        }
+        if duplicated {
+            // The same id twice (only a damaged source could do it): the later state wins.
+            var latest: [String: Int] = [:]
+            for (position, state) in states.enumerated() { latest[state.accountID] = position }
+            self = AccountTable(unindexed: latest.values.sorted().map { states[$0] })
+            ensureIndexed()
+            return
+        }
+        positions = index
+    }
+
+    public subscript(id: String) -> AccountState? {
+        get { position(of: id).map { self[position: $0] } }
+        set {
+            ensureIndexed()
+            let hash = AccountIndex.hash(id)
+            let found = positions!.find(hash: hash) { self[position: $0].accountID == id }
+            if let newValue {
+                precondition(newValue.accountID == id, "an account is stored under its own id")
+                if let found {
+                    self[position: found] = newValue
+                } else {
+                    positions!.insert(hash: hash, position: count)
+                    append(newValue)
+                }
+            } else if let found {
+                // Swap-remove: the last state takes the freed position.
+                positions!.remove(hash: hash, position: found)
+                let last = removeLast()
+                if found != count {
+                    positions!.move(hash: AccountIndex.hash(last.accountID), from: count, to: found)
+                    self[position: found] = last
+                }
+            }
+        }
+    }
+
+    /// Runs `body` on the account's state in place, creating it with `make` when it is new: one
+    /// index lookup and no copy of the state per event.
+    public mutating func withAccount<Result>(
+        id: String, orInsert make: () -> AccountState, _ body: (inout AccountState) -> Result
+    ) -> Result {
+        ensureIndexed()
+        let hash = AccountIndex.hash(id)
+        let position: Int
+        if let found = positions!.find(hash: hash, isAccount: { self[position: $0].accountID == id }) {
+            position = found
+        } else {
+            position = count
+            let state = make()
+            precondition(state.accountID == id, "an account is stored under its own id")
+            append(state)
+            positions!.insert(hash: hash, position: position)
+        }
+        return body(&self[position: position])
+    }
+
+    /// The accounts that satisfy `isIncluded`, unindexed (for snapshots). A full chunk whose
+    /// accounts all qualify is shared with this table rather than copied.
+    public func filter(_ isIncluded: (AccountState) -> Bool) -> AccountTable {
+        var result = AccountTable()
+        var partial: [AccountState] = []
+        for chunk in chunks {
+            if chunk.count == Self.chunkSize && chunk.allSatisfy(isIncluded) {
+                result.chunks.append(chunk)
+                result.count += chunk.count
+            } else {
+                partial.append(contentsOf: chunk.lazy.filter(isIncluded))
+            }
+        }
+        // Shared chunks first, then the rest: every chunk but the last stays full.
+        for state in partial { result.append(state) }
+        result.positions = result.count == 0 ? AccountIndex() : nil
+        return result
+    }
+
+    public mutating func removeAll(where shouldRemove: (AccountState) -> Bool) {
+        guard values.contains(where: shouldRemove) else { return }
+        self = AccountTable(unindexed: values.filter { !shouldRemove($0) })
+        ensureIndexed()
+    }
+
+    /// Adds or replaces every account of `other`.
+    public mutating func merge(_ other: AccountTable) {
+        if isEmpty {
+            self = other
+            ensureIndexed()
+            return
+        }
+        reserveCapacity(count + other.count)
+        for state in other.values { self[state.accountID] = state }
+    }
+}
+
+extension AccountTable: Sequence {
+    public func makeIterator() -> IndexingIterator<Values> { values.makeIterator() }
+    public var underestimatedCount: Int { count }
+}
+
+extension AccountTable: Equatable {
+    /// The same accounts with the same states, whatever their order.
+    public static func == (lhs: AccountTable, rhs: AccountTable) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var indexed = rhs
+        indexed.ensureIndexed()
+        return lhs.values.allSatisfy { state in indexed[state.accountID] == state }
+    }
+}
