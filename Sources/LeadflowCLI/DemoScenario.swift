@@ -27,6 +27,9 @@ struct DemoScenario {
         var configuration = LeadflowConfiguration()
         configuration.kafka.brokers = bootstrap
         configuration.kafka.groupID = "leadflow-demo"
+        // librdkafka's mock cluster answers an empty fetch only after the full wait, where a real
+        // broker answers as soon as data arrives: keep the wait short on the embedded broker.
+        configuration.kafka.properties["fetch.wait.max.ms"] = "10"
         configuration.snapshots.everySeconds = 5
         configuration.model.fit.competitorDomains = ["rivalflow.example", "leadrival.example"]
         configuration.model.routing.territories = [

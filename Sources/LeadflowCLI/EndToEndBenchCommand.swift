@@ -82,17 +82,19 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let pattern = "^(" + configuration.topics.inputs.joined(separator: "|") + ")$"
         let reference = try await ReferenceConsumer.rate(
             bootstrap: broker.bootstrapServers, group: "bench-e2e-reference", topic: pattern, expected: events,
-            properties: ReferenceConsumer.properties(matching: settings))
+            properties: ReferenceConsumer.properties(matching: settings) + configuration.kafka.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
 
         // The daemon.
         FileHandle.standardError.write(Data("running the daemon…\n".utf8))
         let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: AccountDirectory(records: records)), logger: logger)
         let task = Task { try await daemon.run() }
+        // Timed from the last sample that saw nothing processed (joining the group is not
+        // counted), so every processed event lies inside the interval.
         var first: ContinuousClock.Instant?
         var cpuAtFirst = 0.0
         let deadline = ContinuousClock.now + .seconds(900)
         while daemon.counters.eventsIn < events && ContinuousClock.now < deadline {
-            if first == nil && daemon.counters.eventsIn > 0 {
+            if daemon.counters.eventsIn == 0 {
                 first = .now
                 cpuAtFirst = Self.processCPUSeconds()
             }
@@ -166,11 +168,15 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let ready = ContinuousClock.now + .seconds(120)
         while !daemon.readiness().ready && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(100)) }
         let baseline = daemon.counters.eventsIn
-        samples.start()
+        // One second of warm-up (the producer's first metadata round trips, the consumer's first
+        // fetch sessions) is sent at the same rate but not sampled: the figure is the steady state.
+        let warmUp = latencyRate
+        samples.start(afterMilliseconds: 1_000)
+        FileHandle.standardError.write(Data("\(Date()) phase starts\n".utf8))
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList)), logger: logger)
         var traffic = SyntheticTraffic(seed: 7)
         let began = ContinuousClock.now
-        let total = latencyRate * latencySeconds
+        let total = warmUp + latencyRate * latencySeconds
         let perTick = max(1, latencyRate / 100)
         var sent = 0
         while sent < total {
@@ -213,12 +219,15 @@ final class LatencySamples: @unchecked Sendable {
     /// Wall-clock start of the phase: outputs of older events (the backlog) are not samples.
     private var since: Double?
 
-    func start() { lock.withLock { since = Date().timeIntervalSince1970 * 1_000 } }
+    func start(afterMilliseconds delay: Double) { lock.withLock { since = Date().timeIntervalSince1970 * 1_000 + delay } }
 
     func record(eventMilliseconds: Int64) {
         let now = Date().timeIntervalSince1970 * 1_000
         lock.withLock {
-            if let since, Double(eventMilliseconds) >= since - 1 { values.append(now - Double(eventMilliseconds)) }
+            if let since, Double(eventMilliseconds) >= since - 1 {
+                values.append(now - Double(eventMilliseconds))
+                if now - Double(eventMilliseconds) > 100 { FileHandle.standardError.write(Data("\(Date()) late \(Int(now - since)) ms into phase: \(Int(now - Double(eventMilliseconds))) ms\n".utf8)) }
+            }
         }
     }
 

@@ -41,6 +41,9 @@ public final class Daemon: Sendable {
     let outputs: [String]
     let metrics = DaemonMetrics()
     let adminPortBox = Mutex<UInt16?>(nil)
+    /// Partition ends asked of the broker for partitions whose end the consumer does not know yet.
+    let queriedEnds = Mutex<[KafkaPartition: KafkaWatermarks]>([:])
+    let queryInFlight = Mutex(false)
 
     /// The admin endpoint's port once it listens (nil when off or not started yet).
     public var adminPort: UInt16? { adminPortBox.withLock { $0 } }
@@ -91,6 +94,7 @@ public final class Daemon: Sendable {
         var consumerConfiguration = KafkaConsumerConfiguration(client: clientConfiguration, groupID: configuration.kafka.groupID)
         // Range assignment keeps partition N of every input topic on one member: one task.
         consumerConfiguration.partitionAssignmentStrategy = "range"
+        consumerConfiguration.recordsEndOfPartition = true
         let hooks = KafkaRebalanceHooks(
             onAssign: { [self] consumer, partitions in assigned(partitions, consumer: consumer) },
             onRevoke: { [self] consumer, partitions, lost in revoked(partitions, consumer: consumer, producer: producer, lost: lost) })
@@ -100,36 +104,48 @@ public final class Daemon: Sendable {
         logger.info("leadflow run started", metadata: ["group": "\(configuration.kafka.groupID)", "inputs": "\(inputs)"])
 
         var lastCommit = ContinuousClock.now
-        var queried: [KafkaPartition: KafkaWatermarks] = [:]
         var lastQuery = ContinuousClock.now - .seconds(10)
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
             let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
-            // An owned partition with nothing buffered is caught up when its end (as the last fetch
-            // response reported it, else as asked of the broker at most twice a second) is not past
-            // the next offset to process: then nothing is waiting there and the merge may go on.
+            // An owned partition with nothing buffered is caught up when its end, as this instance
+            // knows it without asking the broker (where the consumer last reached the end, or the
+            // high watermark of the last fetch response, whichever is later), is not past the next
+            // offset to process: then nothing is waiting there and the merge may go on. A partition
+            // with neither yet is asked of the broker, in the background, at most twice a second.
+            // A partition that runs dry during the drain is checked again there, against the ends
+            // known then: waiting for the next poll would cost a poll timeout per partition.
             let idle = core.withLock { idlePartitions(of: $0) }
-            var ends: [KafkaPartition: KafkaWatermarks] = [:]
-            var unknown: [KafkaPartition] = []
-            for (partition, _) in idle {
-                let reader = partition.topic == options.configuration.topics.accounts ? referenceReader ?? consumer : consumer
-                if let cached = reader.cachedWatermarks(partition) { ends[partition] = cached } else { unknown.append(partition) }
-            }
-            if !unknown.isEmpty && ContinuousClock.now - lastQuery >= .milliseconds(500) {
-                lastQuery = .now
-                for partition in unknown {
-                    if let marks = try? await admin.watermarks(partition, timeout: .seconds(2)) { queried[partition] = marks }
-                }
+            let referenceTopic = options.configuration.topics.accounts
+            let knownEnds = queriedEnds.withLock { $0 }
+            let isCaughtUp = { [consumer] (partition: KafkaPartition, next: Int64) -> Bool? in
+                let reader = partition.topic == referenceTopic ? referenceReader ?? consumer : consumer
+                return Self.isCaughtUp(
+                    next: next, endReached: reader.endReached(partition), marks: reader.cachedWatermarks(partition) ?? knownEnds[partition])
             }
             var caughtUp = Set<KafkaPartition>()
+            var unknown: [KafkaPartition] = []
             for (partition, next) in idle {
-                guard let marks = ends[partition] ?? queried[partition] else { continue }
-                if next >= 0 ? next >= marks.high : marks.high <= max(marks.low, 0) { caughtUp.insert(partition) }
+                switch isCaughtUp(partition, next) {
+                case true?: caughtUp.insert(partition)
+                case false?: break
+                case nil: unknown.append(partition)
+                }
+            }
+            if !unknown.isEmpty && ContinuousClock.now - lastQuery >= .milliseconds(500) && !queryInFlight.withLock({ $0 }) {
+                lastQuery = .now
+                queryInFlight.withLock { $0 = true }
+                Task { [self] in
+                    for partition in unknown {
+                        if let marks = try? await admin.watermarks(partition, timeout: .seconds(2)) { queriedEnds.withLock { $0[partition] = marks } }
+                    }
+                    queryInFlight.withLock { $0 = false }
+                }
             }
             let outgoing = core.withLock { core in
                 accept(batch, into: &core)
                 acceptReferences(references, into: &core)
-                return drain(&core, caughtUp: caughtUp) + core.redeliver.drain()
+                return drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
             }
             for item in outgoing {
                 let id = try await producer.send(item.message)
@@ -148,6 +164,16 @@ public final class Daemon: Sendable {
         await referenceReader?.close(timeout: .seconds(5))
         await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         logger.info("stopped", metadata: ["counters": "\(counters)"])
+    }
+
+    /// Whether nothing past `next` is known to wait in a partition; nil when its end is unknown.
+    /// `endReached` is where the consumer last reached the partition's end, `marks` its last
+    /// known watermarks: the later end counts, so a stale one never hides newer records.
+    static func isCaughtUp(next: Int64, endReached: Int64?, marks: KafkaWatermarks?) -> Bool? {
+        if let marks, marks.high > (endReached ?? -1) { return next >= 0 ? next >= marks.high : marks.high <= max(marks.low, 0) }
+        // Reaching the end before processing anything there means nothing was there to process.
+        if let endReached { return next < 0 || next >= endReached }
+        return nil
     }
 
     /// Owned input partitions with nothing buffered, with the next offset to process there.
@@ -184,7 +210,9 @@ public final class Daemon: Sendable {
     /// (record timestamp, topic index, partition, offset) first, and only while every owned input
     /// partition either has buffered input or has nothing more to read. So the order, and with it
     /// every output, does not depend on fetch timing: a replay after a crash repeats it exactly.
-    private func drain(_ core: inout DaemonCore, caughtUp: Set<KafkaPartition>) -> [Outgoing] {
+    private func drain(
+        _ core: inout DaemonCore, caughtUp: Set<KafkaPartition>, isCaughtUp: (KafkaPartition, Int64) -> Bool
+    ) -> [Outgoing] {
         var produced: [Outgoing] = []
         let tasks = core.tasks.keys.sorted()
         // Reference records are merged only once there are tasks to merge them with.
@@ -236,7 +264,8 @@ public final class Daemon: Sendable {
             heads.swapAt(chosen, heads.count - 1)
             heads.removeLast()
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
-            if !caughtUp.contains(partition) { break }
+            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks[task]!.nextOffsets[inputs[topic]] ?? KafkaOffset.beginning
+            if !isCaughtUp(partition, nextOffset) { break }
         }
         return produced
     }

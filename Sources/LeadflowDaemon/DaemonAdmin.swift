@@ -34,11 +34,13 @@ extension Daemon: AdminSource {
 
     public func readiness() -> (ready: Bool, json: String) {
         let limit = options.configuration.admin.readyMaxLag
-        let (running, tasks, lag) = core.withLock { ($0.running, $0.tasks.keys.sorted(), $0.lag) }
+        let (running, tasks, lag, restoring) = core.withLock { ($0.running, $0.tasks.keys.sorted(), $0.lag, $0.restoringTasks) }
         let worst = lag.max { $0.value < $1.value }
         let reason: String?
         if !running {
             reason = "the processing loop is not running"
+        } else if restoring > 0 {
+            reason = "restoring \(restoring) assigned tasks from their snapshots"
         } else if tasks.isEmpty {
             reason = "no input partitions assigned"
         } else if let worst, worst.value > limit {

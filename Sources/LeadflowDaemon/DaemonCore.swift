@@ -89,6 +89,9 @@ struct DaemonCore {
     var lastSnapshot: SnapshotStats?
     /// Set once the loop has started (readiness needs a running loop) and when it stops.
     var running = false
+    /// Tasks of the current assignment still being restored (snapshot, outputs read back): not
+    /// ready until it is zero.
+    var restoringTasks = 0
 
     /// Offsets safe to commit: the first input with unacknowledged outputs, or the next unprocessed.
     /// Only for partitions this member owns: a commit for others fails with UNKNOWN_MEMBER_ID

@@ -15,7 +15,10 @@ extension Daemon {
     /// reads back outputs already delivered past that point, and resumes at the snapshot's offsets.
     func assigned(_ partitions: [KafkaPartition], consumer: KafkaConsumer) -> [KafkaPartition: Int64] {
         var starts: [KafkaPartition: Int64] = [:]
-        for task in tasks(of: partitions) {
+        let assignedTasks = tasks(of: partitions)
+        core.withLock { $0.restoringTasks = assignedTasks.count }
+        defer { core.withLock { $0.restoringTasks = 0 } }
+        for task in assignedTasks {
             var damaged = 0
             let snapshot = store.loadLatest(task: task) { path, reason in
                 damaged += 1
@@ -34,6 +37,7 @@ extension Daemon {
                 core.tasks[task] = TaskRuntime(
                     inputCount: inputs.count, suppress: suppress, nextOffsets: offsets, sequence: (snapshot?.header.sequence ?? 0) + 1)
                 core.counters.corruptSnapshots += damaged
+                core.restoringTasks -= 1
             }
             for topic in inputs { starts[KafkaPartition(topic: topic, partition: task)] = offsets[topic] }
             logger.info(

@@ -21,6 +21,7 @@ extension Daemon {
         }
         var configuration = KafkaConsumerConfiguration(client: clientConfiguration, groupID: options.configuration.kafka.groupID + ".reference")
         configuration.queuedMinMessages = 100_000
+        configuration.recordsEndOfPartition = true
         let reader = try KafkaConsumer(configuration: configuration, logger: logger)
         var starts: [KafkaPartition: Int64] = [:]
         for number in 0..<Int32(count) { starts[KafkaPartition(topic: topic, partition: number)] = KafkaOffset.beginning }

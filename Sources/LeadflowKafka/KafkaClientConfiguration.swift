@@ -63,6 +63,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Partition assignment strategy. Default: "cooperative-sticky", so a rebalance moves only
     /// the partitions that change owner and the others keep their in-memory state.
     public var partitionAssignmentStrategy: String = "cooperative-sticky"
+    /// Whether the consumer records where it reached the end of each partition (librdkafka's
+    /// `enable.partition.eof`), readable through `KafkaConsumer.endReached(_:)`: a caught-up
+    /// signal from the fetch responses themselves, with no broker round trip. Default: false.
+    public var recordsEndOfPartition = false
 
     public init(client: KafkaClientConfiguration, groupID: String) {
         self.client = client
@@ -80,6 +84,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             ("queued.min.messages", String(queuedMinMessages)),
             ("queued.max.messages.kbytes", String(queuedMaxKilobytes)),
             ("partition.assignment.strategy", partitionAssignmentStrategy),
+            ("enable.partition.eof", recordsEndOfPartition ? "true" : "false"),
         ] + client.properties.sorted { $0.key < $1.key }
     }
 }

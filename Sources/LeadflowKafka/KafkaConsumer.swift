@@ -12,6 +12,8 @@ public final class KafkaConsumer: Sendable {
     private let hooks: KafkaRebalanceHooks
     private let logger: Logger
     private let isClosed = Mutex(false)
+    /// Where each partition's end was last reached (see `recordsEndOfPartition`).
+    private let endsReached = Mutex<[KafkaPartition: Int64]>([:])
 
     public init(configuration: KafkaConsumerConfiguration, hooks: KafkaRebalanceHooks = .init(), logger: Logger) throws {
         if configuration.groupID.isEmpty {
@@ -95,6 +97,10 @@ public final class KafkaConsumer: Sendable {
                 message.receivedAt = receivedAt
                 messages.append(message)
             } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                if let topic = raw.pointee.rkt {
+                    let partition = KafkaPartition(topic: topicNames.name(of: topic), partition: raw.pointee.partition)
+                    endsReached.withLock { $0[partition] = raw.pointee.offset }
+                }
                 continue
             } else {
                 let error = KafkaError.rdKafka(err, "consume" + (raw.pointee.rkt.map { " from \(String(cString: rd_kafka_topic_name($0)))[\(raw.pointee.partition)]" } ?? ""))
@@ -224,6 +230,12 @@ public final class KafkaConsumer: Sendable {
     @available(*, noasync, message: "blocks the thread; use watermarks(_:timeout:)")
     public func watermarksBlocking(_ partition: KafkaPartition, timeout: Duration = .seconds(10)) throws -> KafkaWatermarks {
         try client.watermarks(partition, timeout: timeout)
+    }
+
+    /// The offset at which this consumer last reached the end of a partition (the partition's end
+    /// as of that fetch); nil before it did, or unless `recordsEndOfPartition` is set.
+    public func endReached(_ partition: KafkaPartition) -> Int64? {
+        endsReached.withLock { $0[partition] }
     }
 
     /// The watermarks librdkafka last saw for a partition in a fetch response (no broker round
