@@ -195,14 +195,13 @@ public final class Daemon: Sendable {
     /// Buffers polled messages in their task's per-topic queue.
     private func accept(_ batch: [KafkaMessage], into core: inout DaemonCore) {
         for message in batch {
-            // Read through the dictionary without copying the task out: a live copy would make the
-            // append below copy the whole buffer.
-            guard let topic = inputs.firstIndex(of: message.topic), core.tasks[message.partition] != nil else { continue }
+            // Through the values view: reading `tasks[key]` would copy the whole runtime out.
+            guard let topic = inputs.firstIndex(of: message.topic), let slot = core.tasks.index(forKey: message.partition) else { continue }
             // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
-            let next = core.tasks[message.partition]!.nextOffsets[message.topic] ?? KafkaOffset.beginning
-            let lastBuffered = core.tasks[message.partition]!.queues[topic].lastOffset ?? -1
+            let next = core.tasks.values[slot].nextOffsets[message.topic] ?? KafkaOffset.beginning
+            let lastBuffered = core.tasks.values[slot].queues[topic].lastOffset ?? -1
             if message.offset < next || message.offset <= lastBuffered { continue }
-            core.tasks[message.partition]!.queues[topic].append(message)
+            core.tasks.values[slot].queues[topic].append(message)
         }
     }
 
@@ -222,7 +221,7 @@ public final class Daemon: Sendable {
         var heads: [(key: (Int64, Int, Int32, Int64), task: Int32, topic: Int)] = []
         for task in tasks {
             for topic in inputs.indices {
-                if let first = core.tasks[task]!.queues[topic].first {
+                if let first = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].first {
                     heads.append((Self.mergeKey(first, topic), task, topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
@@ -254,7 +253,7 @@ public final class Daemon: Sendable {
             } else {
                 let message = core.tasks[task]!.queues[topic].popFirst()!
                 produced += process(message, task: task, core: &core)
-                next = core.tasks[task]!.queues[topic].first
+                next = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].first
             }
             if let next {
                 heads[chosen].key = Self.mergeKey(next, topic)
@@ -264,7 +263,7 @@ public final class Daemon: Sendable {
             heads.swapAt(chosen, heads.count - 1)
             heads.removeLast()
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
-            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks[task]!.nextOffsets[inputs[topic]] ?? KafkaOffset.beginning
+            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].nextOffsets[inputs[topic]] ?? KafkaOffset.beginning
             if !isCaughtUp(partition, nextOffset) { break }
         }
         return produced
