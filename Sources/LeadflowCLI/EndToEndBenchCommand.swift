@@ -173,7 +173,6 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         // fetch sessions) is sent at the same rate but not sampled: the figure is the steady state.
         let warmUp = latencyRate
         samples.start(afterMilliseconds: 1_000)
-        FileHandle.standardError.write(Data("\(Date()) phase starts\n".utf8))
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: KafkaClientConfiguration(bootstrapServers: broker.bootstrapServerList)), logger: logger)
         var traffic = SyntheticTraffic(seed: 7)
         let began = ContinuousClock.now
@@ -243,10 +242,7 @@ final class LatencySamples: @unchecked Sendable {
     func record(eventMilliseconds: Int64) {
         let now = Date().timeIntervalSince1970 * 1_000
         lock.withLock {
-            if let since, Double(eventMilliseconds) >= since - 1 {
-                values.append(now - Double(eventMilliseconds))
-                if now - Double(eventMilliseconds) > 100 { FileHandle.standardError.write(Data("\(Date()) late \(Int(now - since)) ms into phase: \(Int(now - Double(eventMilliseconds))) ms\n".utf8)) }
-            }
+            if let since, Double(eventMilliseconds) >= since - 1 { values.append(now - Double(eventMilliseconds)) }
         }
     }
 
