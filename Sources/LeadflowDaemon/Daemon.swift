@@ -221,8 +221,8 @@ public final class Daemon: Sendable {
         var heads: [(key: (Int64, Int, Int32, Int64), task: Int32, topic: Int)] = []
         for task in tasks {
             for topic in inputs.indices {
-                if let first = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].first {
-                    heads.append((Self.mergeKey(first, topic), task, topic))
+                if let key = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].firstMergeKey(topic: topic) {
+                    heads.append((key, task, topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
                     return produced
@@ -233,8 +233,8 @@ public final class Daemon: Sendable {
         // the same millisecond).
         if let reference = core.reference {
             for index in reference.queues.indices {
-                if let first = reference.queues[index].first {
-                    heads.append((Self.mergeKey(first, -1), Int32(index), -1))
+                if let key = reference.queues[index].firstMergeKey(topic: -1) {
+                    heads.append((key, Int32(index), -1))
                 } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
                     return produced
                 }
@@ -244,19 +244,19 @@ public final class Daemon: Sendable {
             var chosen = 0
             for index in heads.indices.dropFirst() where heads[index].key < heads[chosen].key { chosen = index }
             let (task, topic) = (heads[chosen].task, heads[chosen].topic)
-            let next: KafkaMessage?
+            let next: (Int64, Int, Int32, Int64)?
             if topic < 0 {
                 let index = Int(task)
                 let message = core.reference!.queues[index].popFirst()!
                 applyReference(message, partition: index, core: &core)
-                next = core.reference!.queues[index].first
+                next = core.reference!.queues[index].firstMergeKey(topic: topic)
             } else {
                 let message = core.tasks[task]!.queues[topic].popFirst()!
                 produced += process(message, task: task, core: &core)
-                next = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].first
+                next = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].firstMergeKey(topic: topic)
             }
             if let next {
-                heads[chosen].key = Self.mergeKey(next, topic)
+                heads[chosen].key = next
                 continue
             }
             // The partition ran dry: the merge goes on only if nothing more is waiting there.

@@ -10,6 +10,11 @@ struct InputQueue: Sendable {
     var count: Int { messages.count - head }
     /// The next message to take.
     var first: KafkaMessage? { isEmpty ? nil : messages[head] }
+    /// The next message's merge key, read in place: copying the message out would retain and
+    /// release its buffers once per record.
+    func firstMergeKey(topic: Int) -> (Int64, Int, Int32, Int64)? {
+        isEmpty ? nil : Daemon.mergeKey(messages[head], topic)
+    }
     /// The newest message buffered (taken or not), to skip records fetched twice.
     var lastOffset: Int64? { messages.last?.offset }
 

@@ -24,6 +24,8 @@ struct PublishedOutput: Sendable {
         for result: Engine.Result, input message: KafkaMessage, task: Int32, topics: TopicSettings, topicSuffix: String = "",
         replayed: Bool = false
     ) -> [PublishedOutput] {
+        // Most inputs publish nothing: build no headers for them (this runs once per record).
+        guard result.rejection != nil || !result.outputs.isEmpty else { return [] }
         var records: [PublishedOutput] = []
         let source = "\(message.topic):\(message.partition):\(message.offset)"
         var common = [KafkaHeader(name: "leadflow-task", string: String(task)), KafkaHeader(name: "leadflow-input", string: source)]
