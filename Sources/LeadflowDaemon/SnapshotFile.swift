@@ -81,8 +81,9 @@ public struct Snapshot: Sendable {
         guard stored == actual else { throw Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
         var reader = ByteReader(bytes: bytes, offset: magic.count, end: bytes.count - 4)
         let version = try reader.u32()
-        guard version == 1 || version == StateCodec.formatVersion else {
-            throw Invalid(description: "format version \(version); this Leadflow reads 1 and \(StateCodec.formatVersion)")
+        let readable = StateCodec.readableVersions
+        guard readable.contains(version) else {
+            throw Invalid(description: "format version \(version); this Leadflow reads \(readable.lowerBound) to \(readable.upperBound)")
         }
         let headerBytes = try reader.raw(Int(try reader.u32()))
         let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))

@@ -10,9 +10,6 @@ public struct ByteWriter {
         buffer = [UInt8](repeating: 0, count: max(capacity, 16))
     }
 
-    /// The bytes written so far (a copy; `takeBytes()` avoids it).
-    public var bytes: [UInt8] { Array(buffer[0..<count]) }
-
     /// The bytes written, leaving the writer empty.
     public mutating func takeBytes() -> [UInt8] {
         var result: [UInt8] = []
@@ -51,7 +48,7 @@ public struct ByteWriter {
 
     public mutating func string(_ value: String) {
         var value = value
-        value.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+        value.withUTF8 { lengthPrefixed(UnsafeRawBufferPointer($0)) }
     }
 
     public mutating func optionalString(_ value: String?) {
@@ -73,11 +70,12 @@ public struct ByteWriter {
     }
 
     /// A u32 length, then the bytes.
-    private mutating func raw(_ value: UnsafeRawBufferPointer) {
+    private mutating func lengthPrefixed(_ value: UnsafeRawBufferPointer) {
         u32(UInt32(value.count))
         append(value)
     }
 
+    /// The bytes as they are, with no length before them.
     public mutating func raw(_ value: [UInt8]) { value.withUnsafeBytes { append($0) } }
 
     private mutating func append(_ value: UnsafeRawBufferPointer) {

@@ -6,6 +6,8 @@ import Synchronization
 /// the README ("Snapshots"); bump `formatVersion` when it changes.
 public enum StateCodec {
     public static let formatVersion: UInt32 = 2
+    /// The layouts this build decodes: version 1 is version 2 without the block lengths.
+    public static let readableVersions: ClosedRange<UInt32> = 1...formatVersion
 
     public struct Corrupt: Error, CustomStringConvertible {
         public var description: String
@@ -226,7 +228,9 @@ public enum StateCodec {
 
     /// Reads one state laid out as `version` (1 or 2); the caller checks what follows it.
     public static func decode(from input: inout ByteReader, version: UInt32 = formatVersion) throws(Corrupt) -> EngineState {
-        guard version == 1 || version == 2 else { throw Corrupt(description: "format version \(version); this Leadflow reads 1 and 2") }
+        guard readableVersions.contains(version) else {
+            throw Corrupt(description: "format version \(version); this Leadflow reads \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
+        }
         var state = EngineState()
         let accountCount = try input.u32()
         if version == 1 {
