@@ -55,7 +55,8 @@ public final class Daemon: Sendable {
         }
         self.options = options
         self.logger = logger
-        core = Mutex(DaemonCore(engine: Engine(model: CompiledModel(configuration.model), directory: options.directory)))
+        core = Mutex(DaemonCore(
+            engine: Engine(model: CompiledModel(configuration.model), directory: options.directory), inputs: configuration.topics.inputs))
         store = SnapshotStore(directory: configuration.snapshots.directory, keep: configuration.snapshots.keep)
         clientConfiguration = KafkaClientConfiguration(
             bootstrapServers: configuration.kafka.brokers, clientID: configuration.kafka.clientID,
@@ -181,7 +182,7 @@ public final class Daemon: Sendable {
         var idle: [(KafkaPartition, Int64)] = []
         for (task, runtime) in core.tasks {
             for (index, topic) in inputs.enumerated() where runtime.queues[index].isEmpty {
-                idle.append((KafkaPartition(topic: topic, partition: task), runtime.nextOffsets[topic] ?? KafkaOffset.beginning))
+                idle.append((KafkaPartition(topic: topic, partition: task), runtime.next[index]))
             }
         }
         if let reference = core.reference {
@@ -198,7 +199,7 @@ public final class Daemon: Sendable {
             // Through the values view: reading `tasks[key]` would copy the whole runtime out.
             guard let topic = inputs.firstIndex(of: message.topic), let slot = core.tasks.index(forKey: message.partition) else { continue }
             // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
-            let next = core.tasks.values[slot].nextOffsets[message.topic] ?? KafkaOffset.beginning
+            let next = core.tasks.values[slot].next[topic]
             let lastBuffered = core.tasks.values[slot].queues[topic].lastOffset ?? -1
             if message.offset < next || message.offset <= lastBuffered { continue }
             core.tasks.values[slot].queues[topic].append(message)
@@ -240,6 +241,7 @@ public final class Daemon: Sendable {
                 }
             }
         }
+        defer { core.foldTally() }
         while !heads.isEmpty {
             var chosen = 0
             for index in heads.indices.dropFirst() where heads[index].key < heads[chosen].key { chosen = index }
@@ -251,9 +253,10 @@ public final class Daemon: Sendable {
                 applyReference(message, partition: index, core: &core)
                 next = core.reference!.queues[index].firstMergeKey(topic: topic)
             } else {
-                let message = core.tasks[task]!.queues[topic].popFirst()!
-                produced += process(message, task: task, core: &core)
-                next = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].firstMergeKey(topic: topic)
+                let slot = core.tasks.index(forKey: task)!
+                let message = core.tasks.values[slot].queues[topic].popFirst()!
+                produced += process(message, topic: topic, slot: slot, core: &core)
+                next = core.tasks.values[slot].queues[topic].firstMergeKey(topic: topic)
             }
             if let next {
                 heads[chosen].key = next
@@ -263,7 +266,7 @@ public final class Daemon: Sendable {
             heads.swapAt(chosen, heads.count - 1)
             heads.removeLast()
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
-            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].nextOffsets[inputs[topic]] ?? KafkaOffset.beginning
+            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].next[topic]
             if !isCaughtUp(partition, nextOffset) { break }
         }
         return produced
@@ -274,26 +277,29 @@ public final class Daemon: Sendable {
         (message.timestamp?.milliseconds ?? 0, topic, message.partition, message.offset)
     }
 
-    /// Runs one input through the engine; returns what to publish for it.
-    private func process(_ message: KafkaMessage, task: Int32, core: inout DaemonCore) -> [Outgoing] {
+    /// Runs one input (of input topic `topic`, for the task at `slot` of `core.tasks`) through
+    /// the engine; returns what to publish for it.
+    private func process(_ message: KafkaMessage, topic: Int, slot: Dictionary<Int32, TaskRuntime>.Index, core: inout DaemonCore) -> [Outgoing] {
         let topics = options.configuration.topics
-        let input = message.topicPartition
+        let task = message.partition
         core.engine.currentTask = task
         let clock = message.timestamp.map { EventTime(milliseconds: $0.milliseconds) }
         let result = core.engine.process(message.value, clock: clock)
         core.counters.eventsIn += 1
-        core.counters.eventsByInput[InputKind(topic: message.topic, type: result.eventType ?? "rejected"), default: 0] += 1
+        core.tally(topic: topic, type: result.eventType ?? "rejected")
         if let received = message.receivedAt { metrics.recordLatency(since: received) }
-        core.tasks[task]!.nextOffsets[message.topic] = message.offset + 1
-        core.tasks[task]!.eventsSinceSnapshot += 1
-        core.processedNext[input] = message.offset + 1
+        core.tasks.values[slot].next[topic] = message.offset + 1
+        core.tasks.values[slot].eventsSinceSnapshot += 1
         var produced: [Outgoing] = []
         if let rejection = result.rejection {
             core.counters.rejected += 1
             core.counters.rejectionsByReason[rejection.reason.rawValue, default: 0] += 1
         }
-        for record in PublishedOutput.records(for: result, input: message, task: task, topics: topics) {
-            if core.tasks[task]!.suppress.remove(record.id) != nil {
+        let records = PublishedOutput.records(for: result, input: message, task: task, topics: topics)
+        guard !records.isEmpty else { return [] }
+        let input = message.topicPartition
+        for record in records {
+            if core.tasks.values[slot].suppress.remove(record.id) != nil {
                 core.counters.suppressedDuplicates += 1
                 continue
             }

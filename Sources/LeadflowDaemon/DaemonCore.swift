@@ -14,19 +14,25 @@ struct TaskRuntime {
     var queues: [InputQueue]
     /// Ids of outputs already delivered by an earlier run for inputs this run will replay.
     var suppress: Set<String>
-    /// Next offset to read per input topic: what a snapshot taken now reflects.
-    var nextOffsets: [String: Int64]
+    /// Next offset to read per input topic (same index), `KafkaOffset.beginning` before the
+    /// first record: what a snapshot taken now reflects. Indexed, not keyed by topic name,
+    /// because every record updates it.
+    var next: [Int64]
     var eventsSinceSnapshot = 0
     var lastSnapshot = ContinuousClock.now
     var sequence: Int64
 
-    init(inputCount: Int, suppress: Set<String>, nextOffsets: [String: Int64], sequence: Int64) {
-        queues = Array(repeating: InputQueue(), count: inputCount)
+    init(suppress: Set<String>, next: [Int64], sequence: Int64) {
+        queues = Array(repeating: InputQueue(), count: next.count)
         self.suppress = suppress
-        self.nextOffsets = nextOffsets
+        self.next = next
         self.sequence = sequence
     }
 
+    /// The next offsets by topic name, for snapshot headers.
+    func nextOffsets(topics: [String]) -> [String: Int64] {
+        Dictionary(uniqueKeysWithValues: zip(topics, next))
+    }
 }
 
 /// The compacted account-reference topic: read from the beginning at every start by every
@@ -71,11 +77,11 @@ public struct DaemonCounters: Sendable, Hashable {
 /// Everything the processing loop, the rebalance hooks and delivery reports share, behind one lock.
 struct DaemonCore {
     var engine: Engine
+    /// The input topics, in merge order (task queues and offsets use the same index).
+    let inputs: [String]
     var tasks: [Int32: TaskRuntime] = [:]
     /// Per input partition: offsets whose outputs are not all acknowledged yet → outputs left.
     var pending: [KafkaPartition: [Int64: Int]] = [:]
-    /// Per input partition: the offset after the last input processed.
-    var processedNext: [KafkaPartition: Int64] = [:]
     var committed: [KafkaPartition: Int64] = [:]
     /// Delivery id → what to redo if it fails.
     var inFlight: [UInt64: Outgoing] = [:]
@@ -92,23 +98,53 @@ struct DaemonCore {
     /// Tasks of the current assignment still being restored (snapshot, outputs read back): not
     /// ready until it is zero.
     var restoringTasks = 0
+    /// Inputs applied per (input topic index, event type) since they were last added to
+    /// `counters.eventsByInput`: a few small-string compares per record instead of hashing a
+    /// topic name and a type.
+    var inputTally: [[(type: String, count: Int)]]
+
+    init(engine: Engine, inputs: [String]) {
+        self.engine = engine
+        self.inputs = inputs
+        inputTally = Array(repeating: [], count: inputs.count)
+    }
+
+    /// Counts one applied input of `type` from input topic `topic` (an index into `inputs`).
+    mutating func tally(topic: Int, type: String) {
+        if let slot = inputTally[topic].firstIndex(where: { $0.type == type }) {
+            inputTally[topic][slot].count += 1
+        } else {
+            inputTally[topic].append((type, 1))
+        }
+    }
+
+    /// Adds the tallies to `counters.eventsByInput`.
+    mutating func foldTally() {
+        for (topic, kinds) in inputTally.enumerated() {
+            for kind in kinds where kind.count > 0 {
+                counters.eventsByInput[InputKind(topic: inputs[topic], type: kind.type), default: 0] += kind.count
+            }
+            for slot in kinds.indices { inputTally[topic][slot].count = 0 }
+        }
+    }
 
     /// Offsets safe to commit: the first input with unacknowledged outputs, or the next unprocessed.
     /// Only for partitions this member owns: a commit for others fails with UNKNOWN_MEMBER_ID
     /// after a lost assignment, and each such failure makes librdkafka restart its rejoin.
     func commitPoints() -> [KafkaPartition: Int64] {
         var points: [KafkaPartition: Int64] = [:]
-        for (partition, next) in processedNext where tasks[partition.partition] != nil {
-            let firstPending = pending[partition]?.keys.min()
-            let point = firstPending ?? next
-            if committed[partition] != point { points[partition] = point }
+        for (task, runtime) in tasks {
+            for (index, next) in runtime.next.enumerated() where next >= 0 {
+                let partition = KafkaPartition(topic: inputs[index], partition: task)
+                let point = pending[partition]?.keys.min() ?? next
+                if committed[partition] != point { points[partition] = point }
+            }
         }
         return points
     }
 
     /// Forgets the positions of partitions no longer owned (after revocation or loss).
     mutating func release(task: Int32) {
-        processedNext = processedNext.filter { $0.key.partition != task }
         committed = committed.filter { $0.key.partition != task }
         pending = pending.filter { $0.key.partition != task }
     }

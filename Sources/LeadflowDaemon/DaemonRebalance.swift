@@ -31,11 +31,8 @@ extension Daemon {
                 if let snapshot { core.engine.state.merge(snapshot.state) }
                 // The restored state reflects everything before these offsets: committing them is safe
                 // (an earlier run may have died before its last commit).
-                for (topic, offset) in offsets where offset >= 0 {
-                    core.processedNext[KafkaPartition(topic: topic, partition: task)] = offset
-                }
                 core.tasks[task] = TaskRuntime(
-                    inputCount: inputs.count, suppress: suppress, nextOffsets: offsets, sequence: (snapshot?.header.sequence ?? 0) + 1)
+                    suppress: suppress, next: inputs.map { offsets[$0]! }, sequence: (snapshot?.header.sequence ?? 0) + 1)
                 core.counters.corruptSnapshots += damaged
                 core.restoringTasks -= 1
             }
@@ -105,7 +102,7 @@ extension Daemon {
     func writeSnapshot(task: Int32, state: EngineState, runtime: TaskRuntime, watermarks: [String: Int64]) -> Bool {
         let header = Snapshot.Header(
             task: task, sequence: runtime.sequence, writtenAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1_000),
-            configVersion: core.withLock { $0.engine.model.version }, inputOffsets: runtime.nextOffsets, outputWatermarks: watermarks,
+            configVersion: core.withLock { $0.engine.model.version }, inputOffsets: runtime.nextOffsets(topics: inputs), outputWatermarks: watermarks,
             accounts: state.accounts.count, heldVisitors: state.heldVisitors.count, identifiedVisitors: state.identifiedVisitors.count)
         do {
             let started = ContinuousClock.now
