@@ -15,7 +15,10 @@ enum HugePages {
         let current = environment["GLIBC_TUNABLES"] ?? ""
         guard environment["LEADFLOW_HUGE_PAGES"] != "off", !current.contains("glibc.malloc.hugetlb") else { return }
         setenv("GLIBC_TUNABLES", current.isEmpty ? "glibc.malloc.hugetlb=1" : current + ":glibc.malloc.hugetlb=1", 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The binary's real path, not /proc/self/exe: the kernel names a process after the file
+        // it executes, and ps, top and kill scripts should see `leadflow`, not `exe`.
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        execv(path, CommandLine.unsafeArgv)
         // Exec failed (no /proc, say): carry on with ordinary pages, and do not retry in children.
         setenv("GLIBC_TUNABLES", current.isEmpty ? "glibc.malloc.hugetlb=0" : current + ":glibc.malloc.hugetlb=0", 1)
         #endif

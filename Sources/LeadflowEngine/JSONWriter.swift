@@ -69,6 +69,12 @@ public struct JSONWriter {
 
     public static func appendString(_ value: String, to text: inout String) {
         text += "\""
+        // Ids, domains and reasons almost never need escaping: then the string goes in whole.
+        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""

@@ -143,6 +143,10 @@ struct CrashRecoveryTests {
         process.arguments = ["run", "--config", configPath, "--log-level", "error"]
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // The CLI re-executes itself once (huge pages): ps and top must still show the binary's name.
+        try await Task.sleep(for: .seconds(1))
+        let name = try String(contentsOfFile: "/proc/\(process.processIdentifier)/comm", encoding: .utf8)
+        #expect(name.trimmingCharacters(in: .whitespacesAndNewlines) == "leadflow")
         let deadline = ContinuousClock.now + .seconds(180)
         var done = false
         while !done && ContinuousClock.now < deadline {
