@@ -108,11 +108,17 @@ struct CoreBenchCommand: ParsableCommand {
         }
         let decoderRate = Double(sample) / (ContinuousClock.now - decoderStart).seconds
 
+        // The admin endpoint's /accounts/top: one pass over every account.
+        let topStart = ContinuousClock.now
+        let hottest = engine.hottestAccounts(limit: 20)
+        let topMilliseconds = (ContinuousClock.now - topStart).seconds * 1_000
+
         print(String(format: "engine: %.0f events/s on one core (%.0f ns/event; target >= 1,500,000)", engineRate, 1e9 / engineRate))
         print(String(format: "decoder alone: %.0f events/s (%d valid)", decodeRate, decodedOK))
         print(String(format: "memory: %.0f bytes per account at %d accounts (target <= 512)", bytesPerAccount, accounts))
         print(String(format: "byte scan (ceiling): %.0f events/s; engine/scan ratio %.3f", scanRate, engineRate / scanRate))
         print(String(format: "JSONDecoder (naive baseline, decode only): %.0f events/s; engine/JSONDecoder ratio %.2f", decoderRate, engineRate / decoderRate))
+        print(String(format: "hottest 20 accounts (/accounts/top): %.0f ms over %d accounts", topMilliseconds, engine.state.accounts.count))
         print("events \(events), average \(Int(averageBytes)) bytes, outputs \(outputs), accounts in state \(engine.state.accounts.count), rejected \(engine.state.counters.rejected)")
         if json {
             let figures: [String: Any] = [
@@ -121,7 +127,7 @@ struct CoreBenchCommand: ParsableCommand {
                 "bytes_per_account": bytesPerAccount.rounded(), "byte_scan_events_per_s": scanRate.rounded(),
                 "engine_to_scan_ratio": (engineRate / scanRate * 1000).rounded() / 1000,
                 "jsondecoder_events_per_s": decoderRate.rounded(), "engine_to_jsondecoder_ratio": (engineRate / decoderRate * 100).rounded() / 100,
-                "outputs": outputs, "output_bytes": outputBytes, "decoder_events_per_s": decodeRate.rounded(), "checksum": quotes + decoded,
+                "outputs": outputs, "output_bytes": outputBytes, "top_accounts_ms": topMilliseconds.rounded(), "top_accounts_found": hottest.count, "decoder_events_per_s": decodeRate.rounded(), "checksum": quotes + decoded,
             ]
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

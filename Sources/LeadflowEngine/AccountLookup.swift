@@ -43,20 +43,31 @@ extension Engine {
     }
 
     /// The `limit` accounts with the highest composite score as of the newest event time
-    /// (ties by id). One pass over every account, keeping only the best `limit`.
+    /// (ties by id). One pass over every account, keeping only the best `limit`; the pass uses
+    /// each account's cached fit when it is current and builds explanations only for the
+    /// accounts kept, so it stays cheap at a million accounts.
     public func hottestAccounts(limit: Int) -> [(accountID: String, band: Band, scores: Scores)] {
         guard limit > 0 else { return [] }
-        var best: [(accountID: String, band: Band, scores: Scores)] = []
-        for account in state.accounts {
-            let id = account.accountID
+        var best: [(account: Int, composite: Double)] = []
+        let accounts = state.accounts.values
+        for position in accounts.indices {
+            let account = accounts[position]
             let at = max(reportingTime ?? account.lastEventAt, account.lastEventAt)
-            let scores = model.scores(of: account, record: directory.record(id: id), at: at)
-            if best.count == limit, let last = best.last, (last.scores.composite, id) >= (scores.composite, last.accountID) { continue }
-            best.append((id, account.band, scores))
-            best.sort { ($0.scores.composite, $1.accountID) > ($1.scores.composite, $0.accountID) }
+            let fit = account.cachedFit.generation == fitGeneration
+                ? account.cachedFit.fit : model.fit(record: directory.record(id: account.accountID), domain: account.domain)
+            let composite = model.scores(of: account, fit: fit, at: at, explain: false).composite
+            if best.count == limit, let last = best.last, (last.composite, account.accountID) >= (composite, accounts[last.account].accountID) {
+                continue
+            }
+            best.append((position, composite))
+            best.sort { ($0.composite, accounts[$1.account].accountID) > ($1.composite, accounts[$0.account].accountID) }
             if best.count > limit { best.removeLast() }
         }
-        return best
+        return best.map { entry in
+            let account = accounts[entry.account]
+            let at = max(reportingTime ?? account.lastEventAt, account.lastEventAt)
+            return (account.accountID, account.band, model.scores(of: account, record: directory.record(id: account.accountID), at: at))
+        }
     }
 
     public func hottestAccountsJSON(limit: Int) -> String {

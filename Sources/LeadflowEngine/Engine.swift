@@ -26,7 +26,7 @@ public struct Engine: Sendable {
     }
 
     /// Changes whenever the model or the reference data does, so a cached fit is stale.
-    private var fitGeneration: Int { model.serial << 40 | directory.revision }
+    var fitGeneration: Int { model.serial << 40 | directory.revision }
 
     /// An account's scores and top signals as of `time` (default: its latest event), for
     /// explanations and the admin endpoint.
