@@ -155,13 +155,13 @@ private struct Fields {
 
         /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`
         private static func isEmail(_ text: String) -> Bool {
-            let bytes = Array(text.utf8)
-            guard let at = bytes.firstIndex(of: 64), at > 0 else { return false }
+            let bytes = text.utf8
+            guard let at = bytes.firstIndex(of: 64), at > bytes.startIndex else { return false }
             let local = bytes[..<at]
-            let domain = bytes[(at + 1)...]
+            let domain = bytes[bytes.index(after: at)...]
             func plain(_ byte: UInt8) -> Bool { byte != 64 && byte != 32 && !(9...13).contains(byte) }
-            guard local.allSatisfy(plain), domain.allSatisfy(plain) else { return false }
-            return domain.indices.contains { domain[$0] == 46 && $0 > domain.startIndex && $0 < domain.endIndex - 1 }
+            guard local.allSatisfy(plain), domain.allSatisfy(plain), let last = domain.indices.last else { return false }
+            return domain.indices.contains { domain[$0] == 46 && $0 > domain.startIndex && $0 < last }
         }
 
         /// `^[a-z][a-z0-9_]*$`
