@@ -44,6 +44,8 @@ public final class Daemon: Sendable {
     /// Partition ends asked of the broker for partitions whose end the consumer does not know yet.
     let queriedEnds = Mutex<[KafkaPartition: KafkaWatermarks]>([:])
     let queryInFlight = Mutex(false)
+    /// Delivery reports not yet applied to the state (see `applyDeliveries`).
+    let deliveries = Mutex<[KafkaDeliveryReport]>([])
 
     /// The admin endpoint's port once it listens (nil when off or not started yet).
     public var adminPort: UInt16? { adminPortBox.withLock { $0 } }
@@ -69,7 +71,22 @@ public final class Daemon: Sendable {
     /// Asks `run` to finish gracefully: stop fetching, drain, snapshot, commit, leave the group.
     public func requestStop() { stopRequested.withLock { $0 = true } }
 
-    public var counters: DaemonCounters { core.withLock { $0.counters } }
+    public var counters: DaemonCounters {
+        core.withLock { core in
+            applyDeliveries(to: &core)
+            return core.counters
+        }
+    }
+
+    /// Applies the delivery reports received so far. They wait in their own inbox, so the
+    /// producer's thread never queues behind the processing loop for the state lock (the loop
+    /// holds it for a whole drain, and a waiter spins in the kernel meanwhile); every reader of
+    /// what is still pending (commits, snapshots, revocation) applies them first, under the lock.
+    func applyDeliveries(to core: inout DaemonCore) {
+        var reports: [KafkaDeliveryReport] = []
+        deliveries.withLock { swap(&reports, &$0) }
+        for report in reports { core.delivered(report) }
+    }
 
     /// Accounts in state and tasks owned, for status lines.
     public var stateSummary: (accounts: Int, tasks: [Int32]) {
@@ -90,7 +107,7 @@ public final class Daemon: Sendable {
         }
         defer { if let adminServer { Task { await adminServer.stop() } } }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: clientConfiguration), logger: logger) { [self] report in
-            core.withLock { $0.delivered(report) }
+            deliveries.withLock { $0.append(report) }
         }
         var consumerConfiguration = KafkaConsumerConfiguration(client: clientConfiguration, groupID: configuration.kafka.groupID)
         // Range assignment keeps partition N of every input topic on one member: one task.
@@ -144,6 +161,7 @@ public final class Daemon: Sendable {
                 }
             }
             let outgoing = core.withLock { core in
+                applyDeliveries(to: &core)
                 accept(batch, into: &core)
                 acceptReferences(references, into: &core)
                 return drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
@@ -316,7 +334,10 @@ public final class Daemon: Sendable {
     }
 
     private func commit(_ consumer: KafkaConsumer) async {
-        let points = core.withLock { $0.commitPoints() }
+        let points = core.withLock { core in
+            applyDeliveries(to: &core)
+            return core.commitPoints()
+        }
         guard !points.isEmpty else { return }
         do {
             try await consumer.commit(points)

@@ -54,7 +54,10 @@ extension Daemon {
         do { try producer.flushBlocking(timeout: .seconds(options.configuration.shutdownTimeoutSeconds)) } catch {
             logger.error("outputs still unacknowledged at revocation; their inputs stay uncommitted", metadata: ["error": "\(error)"])
         }
-        let points = core.withLock { $0.commitPoints() }.filter { revokedTasks.contains($0.key.partition) }
+        let points = core.withLock { core in
+            applyDeliveries(to: &core)
+            return core.commitPoints()
+        }.filter { revokedTasks.contains($0.key.partition) }
         if !lost && !points.isEmpty {
             do {
                 try consumer.commitBlocking(points)
@@ -139,7 +142,10 @@ extension Daemon {
             logger.warning("outputs unacknowledged; snapshot postponed", metadata: ["error": "\(error)"])
             return
         }
-        let unacknowledged = core.withLock { core in core.pending.values.contains { !$0.isEmpty } || !core.redeliver.isEmpty }
+        let unacknowledged = core.withLock { core in
+            applyDeliveries(to: &core)
+            return core.pending.values.contains { !$0.isEmpty } || !core.redeliver.isEmpty
+        }
         if unacknowledged { return }  // a failed delivery awaits its retry; snapshot on a later round
         // Watermarks next: outputs of inputs after the copy can only land after them.
         let watermarks = try await withCheckedThrowingContinuation { continuation in
