@@ -90,17 +90,18 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let task = Task { try await daemon.run() }
         // Timed from the last sample that saw nothing processed (joining the group is not
         // counted), so every processed event lies inside the interval.
+        // Progress is read without the daemon's state lock, so polling does not contend with the loop.
         var first: ContinuousClock.Instant?
         var cpuAtFirst = 0.0
         let deadline = ContinuousClock.now + .seconds(900)
-        while daemon.counters.eventsIn < events && ContinuousClock.now < deadline {
-            if daemon.counters.eventsIn == 0 {
+        while daemon.eventsApplied < events && ContinuousClock.now < deadline {
+            if daemon.eventsApplied == 0 {
                 first = .now
                 cpuAtFirst = Self.processCPUSeconds() - Self.embeddedBrokerCPUSeconds()
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let processed = daemon.counters.eventsIn
+        let processed = daemon.eventsApplied
         let elapsed = (ContinuousClock.now - (first ?? .now)).seconds
         // The embedded broker runs in this process: its threads' CPU is the broker's, not Leadflow's.
         let cpuPerEvent = (Self.processCPUSeconds() - Self.embeddedBrokerCPUSeconds() - cpuAtFirst) / Double(max(processed, 1)) * 1e6
@@ -168,7 +169,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let task = Task { try await daemon.run() }
         let ready = ContinuousClock.now + .seconds(120)
         while !daemon.readiness().ready && ContinuousClock.now < ready { try await Task.sleep(for: .milliseconds(100)) }
-        let baseline = daemon.counters.eventsIn
+        let baseline = daemon.eventsApplied
         // One second of warm-up (the producer's first metadata round trips, the consumer's first
         // fetch sessions) is sent at the same rate but not sampled: the figure is the steady state.
         let warmUp = latencyRate
@@ -196,7 +197,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         try await producer.flush(timeout: .seconds(60))
         await producer.close()
         let drained = ContinuousClock.now + .seconds(60)
-        while daemon.counters.eventsIn < baseline + total && ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
+        while daemon.eventsApplied < baseline + total && ContinuousClock.now < drained { try await Task.sleep(for: .milliseconds(20)) }
         daemon.requestStop()
         try await task.value
         let values = samples.sorted()

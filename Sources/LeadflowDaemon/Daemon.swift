@@ -44,6 +44,9 @@ public final class Daemon: Sendable {
     /// Partition ends asked of the broker for partitions whose end the consumer does not know yet.
     let queriedEnds = Mutex<[KafkaPartition: KafkaWatermarks]>([:])
     let queryInFlight = Mutex(false)
+    /// `counters.eventsIn` as of the loop's last drain, readable without the state lock (which
+    /// the loop holds for a whole drain): for progress displays and benchmarks that poll.
+    private let eventsAppliedSoFar = Atomic<Int>(0)
     /// Delivery reports not yet applied to the state (see `applyDeliveries`).
     let deliveries = Mutex<[KafkaDeliveryReport]>([])
 
@@ -70,6 +73,9 @@ public final class Daemon: Sendable {
 
     /// Asks `run` to finish gracefully: stop fetching, drain, snapshot, commit, leave the group.
     public func requestStop() { stopRequested.withLock { $0 = true } }
+
+    /// Inputs applied so far (as of the last drain), without taking the state lock.
+    public var eventsApplied: Int { eventsAppliedSoFar.load(ordering: .relaxed) }
 
     public var counters: DaemonCounters {
         core.withLock { core in
@@ -164,7 +170,9 @@ public final class Daemon: Sendable {
                 applyDeliveries(to: &core)
                 accept(batch, into: &core)
                 acceptReferences(references, into: &core)
-                return drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
+                let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
+                eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
+                return produced
             }
             for item in outgoing {
                 let id = try await producer.send(item.message)
