@@ -30,9 +30,8 @@ final class DaemonMetrics: Sendable {
     /// Time from an input record's arrival at this consumer to the moment its outputs are handed
     /// to the producer: Leadflow's own processing latency, including any wait in the merge.
     /// (Producers' clocks and backlogs do not enter it; consumer lag covers those.)
-    func recordLatency(since received: ContinuousClock.Instant) {
-        let elapsed = (ContinuousClock.now - received).components
-        latency.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+    func recordLatency(since received: MonotonicInstant) {
+        latency.recordNanoseconds(Int64(clamping: received.nanoseconds(until: .now)))
     }
 
     struct Gauges {

@@ -84,7 +84,7 @@ public final class KafkaConsumer: Sendable {
         messages.reserveCapacity(min(maxMessages, 4_096))
         var topicNames = TopicNameCache()
         var wait = Int32(timeout.milliseconds)
-        var receivedAt: ContinuousClock.Instant?
+        var receivedAt: MonotonicInstant?
         while messages.count < maxMessages {
             guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
             wait = 0
@@ -93,9 +93,9 @@ public final class KafkaConsumer: Sendable {
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 // One clock reading per batch: the batch is drained from a local queue in microseconds.
                 if receivedAt == nil { receivedAt = .now }
-                var message = KafkaMessage(raw, topicNames: &topicNames)
-                message.receivedAt = receivedAt
-                messages.append(message)
+                // Built in place in the array: a local copy appended would retain and release
+                // each of its buffers once more.
+                messages.append(KafkaMessage(raw, topicNames: &topicNames, receivedAt: receivedAt))
             } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 if let topic = raw.pointee.rkt {
                     let partition = KafkaPartition(topic: topicNames.name(of: topic), partition: raw.pointee.partition)
@@ -337,7 +337,7 @@ struct TopicNameCache {
 }
 
 extension KafkaMessage {
-    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout TopicNameCache) {
+    init(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout TopicNameCache, receivedAt: MonotonicInstant? = nil) {
         let message = raw.pointee
         let value = message.payload.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.len)) } ?? []
         let key = message.key.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
@@ -364,6 +364,6 @@ extension KafkaMessage {
         }
         self.init(
             topic: topicNames.name(of: message.rkt), partition: message.partition, offset: message.offset,
-            key: key, value: value, headers: headers, timestamp: timestamp)
+            key: key, value: value, headers: headers, timestamp: timestamp, receivedAt: receivedAt)
     }
 }

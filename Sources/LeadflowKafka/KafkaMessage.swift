@@ -36,11 +36,11 @@ public struct KafkaMessage: Sendable, Hashable {
     public var timestamp: KafkaTimestamp?
     /// When this client took the message from librdkafka's queue (monotonic), so callers can
     /// measure their own processing latency independently of producers' clocks.
-    public var receivedAt: ContinuousClock.Instant?
+    public var receivedAt: MonotonicInstant?
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
-        headers: [KafkaHeader] = [], timestamp: KafkaTimestamp? = nil, receivedAt: ContinuousClock.Instant? = nil
+        headers: [KafkaHeader] = [], timestamp: KafkaTimestamp? = nil, receivedAt: MonotonicInstant? = nil
     ) {
         self.topic = topic
         self.partition = partition
