@@ -21,8 +21,13 @@ struct RoundTripTests {
         let consumer = try cluster.consumer(group: "round-trip")
         try consumer.assign([KafkaPartition(topic: "signals", partition: 0): KafkaOffset.beginning,
                              KafkaPartition(topic: "signals", partition: 1): KafkaOffset.beginning])
+        let beforePoll = MonotonicInstant.now
         let received = try await TestCluster.drain(consumer, count: sent.count)
+        let afterPoll = MonotonicInstant.now
         #expect(received.count == sent.count)
+        // Each record is stamped with when the consumer took it, on the monotonic clock.
+        #expect(received.allSatisfy { ($0.receivedAt.map { beforePoll <= $0 && $0 <= afterPoll }) == true })
+        #expect(afterPoll.nanoseconds(until: beforePoll) == 0 && beforePoll.nanoseconds(until: afterPoll) > 0)
         let byKey = Dictionary(uniqueKeysWithValues: received.map { ($0.key ?? [], $0) })
         for message in sent {
             let got = try #require(byKey[message.key ?? []])
