@@ -42,6 +42,9 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of steady traffic in the latency phase.")
     var latencySeconds: Int = 15
 
+    @Option(help: "Seconds between periodic snapshots of each task while the daemon runs (0: none, so the phases measure processing alone).")
+    var snapshotEverySeconds: Double = 0
+
     @Flag(help: "End with a single-line JSON object of all figures.")
     var json = false
 
@@ -54,7 +57,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         var configuration = DemoScenario.configuration(bootstrap: broker.bootstrapServerList)
         configuration.kafka.groupID = "bench-e2e"
         configuration.snapshots.directory = FileManager.default.temporaryDirectory.appendingPathComponent("leadflow-bench-\(getpid())").path
-        configuration.snapshots.everySeconds = 3_600
+        configuration.snapshots.everySeconds = snapshotEverySeconds > 0 ? snapshotEverySeconds : 3_600
         configuration.snapshots.everyEvents = Int.max / 2
         defer { try? FileManager.default.removeItem(atPath: configuration.snapshots.directory) }
         for topic in configuration.topics.inputs { try broker.createTopic(topic, partitions: partitions) }

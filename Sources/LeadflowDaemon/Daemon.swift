@@ -47,6 +47,16 @@ public final class Daemon: Sendable {
     /// `counters.eventsIn` as of the loop's last drain, readable without the state lock (which
     /// the loop holds for a whole drain): for progress displays and benchmarks that poll.
     private let eventsAppliedSoFar = Atomic<Int>(0)
+    /// Snapshot files are written here, one at a time in the order asked. Periodic snapshots
+    /// are queued and the processing loop goes on (writing a million accounts takes over a
+    /// second); revocation writes through the same queue and waits, so a task's writes never
+    /// overlap and its last snapshot is on disk before the partition is released.
+    let snapshotWriter = DispatchQueue(label: "leadflow.snapshots")
+    /// Tasks with a periodic snapshot sealed, queued or being written: not copied again until
+    /// it is done.
+    let snapshotsQueued = Mutex<Set<Int32>>([])
+    /// Whether a `refreshOutputEnds` round is under way.
+    let outputEndsQueryInFlight = Mutex(false)
     /// Delivery reports not yet applied to the state (see `applyDeliveries`).
     let deliveries = Mutex<[KafkaDeliveryReport]>([])
 
@@ -129,6 +139,10 @@ public final class Daemon: Sendable {
 
         var lastCommit = ContinuousClock.now
         var lastQuery = ContinuousClock.now - .seconds(10)
+        // Output partitions this instance never writes to still need a known end for snapshots;
+        // asked at start and every half minute, in the background.
+        refreshOutputEnds(consumer: consumer)
+        var lastOutputEndsRefresh = ContinuousClock.now
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
             let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
@@ -181,15 +195,21 @@ public final class Daemon: Sendable {
             if ContinuousClock.now - lastCommit >= .seconds(1) {
                 await commit(consumer)
                 lastCommit = .now
+                if lastCommit - lastOutputEndsRefresh >= .seconds(30) {
+                    refreshOutputEnds(consumer: consumer)
+                    lastOutputEndsRefresh = lastCommit
+                }
                 publishMetrics(consumer: consumer, producer: producer)
             }
-            try await snapshotDueTasks(consumer: consumer, producer: producer)
+            snapshotDueTasks()
         }
         core.withLock { $0.running = false }
         logger.info("stopping: draining, snapshotting and leaving the group")
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
         await referenceReader?.close(timeout: .seconds(5))
         await producer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
+        // Snapshots still queued are finished before `run` returns.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in snapshotWriter.async { done.resume() } }
         logger.info("stopped", metadata: ["counters": "\(counters)"])
     }
 

@@ -93,6 +93,12 @@ struct DaemonCore {
     /// Consumer lag per owned input partition, as of the loop's last look (for /readyz and metrics).
     var lag: [KafkaPartition: Int64] = [:]
     var lastSnapshot: SnapshotStats?
+    /// Per output partition, an offset at or before its end as last seen: from delivery reports
+    /// and from broker queries answered earlier. Any output sent from now on lands at or after
+    /// it, which is what a snapshot's output watermarks must promise (see `SealedSnapshot`).
+    var outputEnds: [KafkaPartition: Int64] = [:]
+    /// Periodic snapshots copied and waiting for their outputs to be acknowledged.
+    var sealed: [SealedSnapshot] = []
     /// Set once the loop has started (readiness needs a running loop) and when it stops.
     var running = false
     /// Tasks of the current assignment still being restored (snapshot, outputs read back): not
@@ -143,10 +149,21 @@ struct DaemonCore {
         return points
     }
 
-    /// Forgets the positions of partitions no longer owned (after revocation or loss).
+    /// Forgets the positions of partitions no longer owned (after revocation or loss), and any
+    /// periodic snapshot of the task still waiting (the revocation writes a newer one).
     mutating func release(task: Int32) {
         committed = committed.filter { $0.key.partition != task }
         pending = pending.filter { $0.key.partition != task }
+        sealed.removeAll { $0.task == task }
+    }
+
+    /// Whether every output caused by inputs of `task` before `next` (per input topic) has been
+    /// acknowledged: a snapshot that resumes at `next` loses nothing if the process dies now.
+    func acknowledged(task: Int32, before next: [Int64]) -> Bool {
+        for (index, offset) in next.enumerated() where offset >= 0 {
+            if let first = pending[KafkaPartition(topic: inputs[index], partition: task)]?.keys.min(), first < offset { return false }
+        }
+        return true
     }
 
     mutating func register(id: UInt64, _ outgoing: Outgoing) {
@@ -172,6 +189,8 @@ struct DaemonCore {
             counters.redeliveries += 1
             return
         }
+        let output = KafkaPartition(topic: report.topic, partition: report.partition)
+        outputEnds[output] = max(outputEnds[output] ?? 0, report.offset + 1)
         guard var offsets = pending[outgoing.input], let left = offsets[outgoing.inputOffset] else { return }
         if left <= 1 { offsets[outgoing.inputOffset] = nil } else { offsets[outgoing.inputOffset] = left - 1 }
         pending[outgoing.input] = offsets

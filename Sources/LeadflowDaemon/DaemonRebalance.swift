@@ -67,26 +67,32 @@ extension Daemon {
             }
         }
         for task in revokedTasks {
-            let watermarks = outputWatermarks(consumer: consumer)
-            let taken = core.withLock { core -> (EngineState, TaskRuntime?) in
-                let taken = (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task))
+            // Outputs are flushed and their reports applied above, so the known ends are at or
+            // before anything sent later.
+            let taken = core.withLock { core -> (EngineState, TaskRuntime?, [String: Int64]) in
+                let taken = (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task), outputWatermarks(core.outputEnds))
                 core.release(task: task)
                 return taken
             }
+            snapshotsQueued.withLock { _ = $0.remove(task) }
             guard let runtime = taken.1 else { continue }
-            writeSnapshot(task: task, state: taken.0, runtime: runtime, watermarks: watermarks)
+            // After any periodic snapshot of the task still queued, and before the release.
+            snapshotWriter.sync { _ = writeSnapshot(task: task, state: taken.0, runtime: runtime, watermarks: taken.2) }
         }
     }
 
-    /// High watermarks of every output partition ("topic/partition"), queried before a state copy.
-    func outputWatermarks(consumer: KafkaConsumer) -> [String: Int64] {
-        var result: [String: Int64] = [:]
-        for partition in outputPartitions(consumer: consumer) {
-            if let marks = try? admin.watermarksBlocking(partition, timeout: .seconds(5)) {
-                result["\(partition.topic)/\(partition.partition)"] = marks.high
+    /// Asks the broker for the end of every output partition and raises `outputEnds` to each
+    /// answer as it arrives, on a thread of its own (broker round trips, one per partition). An
+    /// answer received before a state copy is at or before where any later output lands.
+    func refreshOutputEnds(consumer: KafkaConsumer) {
+        guard outputEndsQueryInFlight.withLock({ flag in defer { flag = true }; return !flag }) else { return }
+        Thread.detachNewThread { [self] in
+            for partition in outputPartitions(consumer: consumer) {
+                guard let marks = try? admin.watermarksBlocking(partition, timeout: .seconds(5)) else { continue }
+                core.withLock { core in core.outputEnds[partition] = max(core.outputEnds[partition] ?? 0, marks.high) }
             }
+            outputEndsQueryInFlight.withLock { $0 = false }
         }
-        return result
     }
 
     /// Every partition of the output topics (partition counts are read once and remembered).
@@ -122,53 +128,6 @@ extension Daemon {
             core.withLock { $0.counters.snapshotFailures += 1 }
             logger.error("snapshot failed; the previous one stays in place", metadata: ["task": "\(task)", "error": "\(error)"])
             return false
-        }
-    }
-
-    /// Periodic snapshots by event count and age; the state copy is taken under the lock, the
-    /// file written after it.
-    func snapshotDueTasks(consumer: KafkaConsumer, producer: KafkaProducer) async throws {
-        let settings = options.configuration.snapshots
-        let due = core.withLock { core in
-            core.tasks.filter { _, runtime in
-                runtime.eventsSinceSnapshot >= settings.everyEvents
-                    || (runtime.eventsSinceSnapshot > 0 && ContinuousClock.now - runtime.lastSnapshot >= .milliseconds(Int(settings.everySeconds * 1_000)))
-            }.keys.sorted()
-        }
-        guard !due.isEmpty else { return }
-        // A snapshot resumes after its offsets, so every output of the inputs before them must be
-        // acknowledged first, or a crash right after writing it would lose those still in flight.
-        do { try await producer.flush(timeout: .seconds(options.configuration.shutdownTimeoutSeconds)) } catch {
-            logger.warning("outputs unacknowledged; snapshot postponed", metadata: ["error": "\(error)"])
-            return
-        }
-        let unacknowledged = core.withLock { core in
-            applyDeliveries(to: &core)
-            return core.pending.values.contains { !$0.isEmpty } || !core.redeliver.isEmpty
-        }
-        if unacknowledged { return }  // a failed delivery awaits its retry; snapshot on a later round
-        // Watermarks next: outputs of inputs after the copy can only land after them.
-        let watermarks = try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { [self] in continuation.resume(returning: outputWatermarks(consumer: consumer)) }
-        }
-        for task in due {
-            guard let (state, runtime) = core.withLock({ core -> (EngineState, TaskRuntime)? in
-                guard var runtime = core.tasks[task] else { return nil }
-                let state = core.engine.state.copy(task: task)
-                let snapshotRuntime = runtime
-                runtime.eventsSinceSnapshot = 0
-                runtime.lastSnapshot = .now
-                runtime.sequence += 1
-                core.tasks[task] = runtime
-                return (state, snapshotRuntime)
-            }) else { continue }
-            let box = UncheckedSendable((state, runtime))
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                Thread.detachNewThread { [self] in
-                    writeSnapshot(task: task, state: box.value.0, runtime: box.value.1, watermarks: watermarks)
-                    continuation.resume()
-                }
-            }
         }
     }
 
