@@ -264,12 +264,12 @@ public final class Daemon: Sendable {
         // Reference records are merged only once there are tasks to merge them with.
         guard !tasks.isEmpty else { return produced }
         // The merge key of every partition's head, gathered once; afterwards only the chosen
-        // partition's entry changes, so choosing costs a scan of keys, not of buffers.
-        var heads: [(key: (Int64, Int, Int32, Int64), task: Int32, topic: Int)] = []
+        // partition's key changes, so choosing costs a few comparisons, not a scan of buffers.
+        var heads = MergeHeads(capacity: tasks.count * inputs.count + (core.reference?.queues.count ?? 0))
         for task in tasks {
             for topic in inputs.indices {
                 if let key = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].firstMergeKey(topic: topic) {
-                    heads.append((key, task, topic))
+                    heads.insert(MergeHeads.Head(key: key, task: task, topic: topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
                     return produced
@@ -281,18 +281,16 @@ public final class Daemon: Sendable {
         if let reference = core.reference {
             for index in reference.queues.indices {
                 if let key = reference.queues[index].firstMergeKey(topic: -1) {
-                    heads.append((key, Int32(index), -1))
+                    heads.insert(MergeHeads.Head(key: key, task: Int32(index), topic: -1))
                 } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
                     return produced
                 }
             }
         }
         defer { core.foldTally() }
-        while !heads.isEmpty {
-            var chosen = 0
-            for index in heads.indices.dropFirst() where heads[index].key < heads[chosen].key { chosen = index }
-            let (task, topic) = (heads[chosen].task, heads[chosen].topic)
-            let next: (Int64, Int, Int32, Int64)?
+        while let head = heads.first {
+            let (task, topic) = (head.task, head.topic)
+            let next: MergeHeads.Key?
             if topic < 0 {
                 let index = Int(task)
                 let message = core.reference!.queues[index].popFirst()!
@@ -305,12 +303,11 @@ public final class Daemon: Sendable {
                 next = core.tasks.values[slot].queues[topic].firstMergeKey(topic: topic)
             }
             if let next {
-                heads[chosen].key = next
+                heads.replaceFirstKey(next)
                 continue
             }
             // The partition ran dry: the merge goes on only if nothing more is waiting there.
-            heads.swapAt(chosen, heads.count - 1)
-            heads.removeLast()
+            heads.removeFirst()
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
             let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].next[topic]
             if !isCaughtUp(partition, nextOffset) { break }
