@@ -13,6 +13,12 @@ struct ReplayMerge {
     private var reading: [KafkaPartition: Int64] = [:]
     /// Partitions cut short by the end time, at the first record past it.
     private var cuts: [KafkaPartition: Int64] = [:]
+    /// Partitions still being read with nothing buffered: the merge waits while there are any.
+    private var starved: Set<KafkaPartition>
+    /// The first buffered record of every partition with one (see `MergeHeads`), its partition
+    /// number as the head's task; `topicNames` turns the head's topic index back into a name.
+    private var heads = MergeHeads()
+    private let topicNames: [Int: String]
     private(set) var processed: Int64 = 0
     let total: Int64
 
@@ -20,6 +26,7 @@ struct ReplayMerge {
         self.topicIndex = topicIndex
         self.ends = ends
         self.endTime = endTime
+        topicNames = Dictionary(uniqueKeysWithValues: topicIndex.map { ($0.value, $0.key) })
         var total: Int64 = 0
         for (partition, end) in ends {
             let start = starts[partition] ?? end
@@ -27,6 +34,7 @@ struct ReplayMerge {
             total += max(0, end - start)
         }
         self.total = total
+        starved = Set(reading.keys)
     }
 
     /// Where reading begins for the partitions with records in range.
@@ -53,7 +61,13 @@ struct ReplayMerge {
             if let endTime, let stamp = message.timestamp?.milliseconds, stamp > endTime {
                 cuts[partition] = message.offset
                 reading[partition] = nil
+                starved.remove(partition)
                 continue
+            }
+            if queues[partition]?.isEmpty ?? true {
+                let topic = topicIndex[partition.topic] ?? 0
+                heads.insert(MergeHeads.Head(key: Daemon.mergeKey(message, topic), task: partition.partition, topic: topic))
+                starved.remove(partition)
             }
             queues[partition, default: InputQueue()].append(message)
             if message.offset + 1 >= ends[partition]! { reading[partition] = nil } else { reading[partition] = message.offset + 1 }
@@ -62,17 +76,15 @@ struct ReplayMerge {
 
     /// The next record in merge order, or nil while a partition still being read has nothing buffered.
     mutating func next() -> KafkaMessage? {
-        var best: (partition: KafkaPartition, key: (Int64, Int, Int32, Int64))?
-        for (partition, queue) in queues {
-            guard let first = queue.first else {
-                if reading[partition] != nil { return nil }
-                continue
-            }
-            let key = Daemon.mergeKey(first, topicIndex[partition.topic] ?? 0)
-            if best == nil || key < best!.key { best = (partition, key) }
+        guard starved.isEmpty, let head = heads.first else { return nil }
+        let partition = KafkaPartition(topic: topicNames[head.topic]!, partition: head.task)
+        guard let message = queues[partition]?.popFirst() else { return nil }
+        if let following = queues[partition]?.first {
+            heads.replaceFirstKey(Daemon.mergeKey(following, head.topic))
+        } else {
+            heads.removeFirst()
+            if reading[partition] != nil { starved.insert(partition) }
         }
-        if reading.keys.contains(where: { queues[$0] == nil }) { return nil }
-        guard let chosen = best?.partition, let message = queues[chosen]!.popFirst() else { return nil }
         processed += 1
         return message
     }
