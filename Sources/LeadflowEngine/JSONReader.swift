@@ -207,12 +207,17 @@ struct JSONReader {
         index += 1
         let start = index
         var escaped = false
+        // Every byte ORed together: a string without a byte over 0x7F is ASCII and needs no
+        // UTF-8 check, which saves a second pass over nearly every string. Escapes are ASCII,
+        // so the raw bytes of a string with escapes are checked the same way.
+        var bits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
+            bits |= byte
             if byte == UInt8(ascii: "\"") {
                 let range = start..<index
                 index += 1
-                if !escaped, !isValidUTF8(range) { throw Failure(offset: start, message: "invalid UTF-8 in string") }
+                if bits >= 0x80, !isValidUTF8(range) { throw Failure(offset: start, message: "invalid UTF-8 in string") }
                 return (range, escaped)
             }
             if byte < 0x20 { throw Failure(offset: index, message: "control character in string") }
@@ -239,13 +244,6 @@ struct JSONReader {
     }
 
     private func isValidUTF8(_ range: Range<Int>) -> Bool {
-        // Fast path: ASCII.
-        var allASCII = true
-        for position in range where bytes[position] >= 0x80 {
-            allASCII = false
-            break
-        }
-        if allASCII { return true }
         var iterator = UnsafeBufferPointer(rebasing: bytes[range]).makeIterator()
         var decoder = UTF8()
         while true {

@@ -88,6 +88,30 @@ struct SchemaContractTests {
         #expect(rejection(#"{"type":"page_view","event_id":"x","occurred_at":"2026-11-23T00:00:00Z","visitor_id":"v","url":"https://a.example/","title":"\ud83d\ude00 \u00e9"}"#) == nil)
     }
 
+    @Test("raw bytes in strings must be UTF-8, with or without escapes beside them")
+    func rawUTF8() {
+        func decode(title: [UInt8]) -> Result<InputEvent, Rejection> {
+            let head = #"{"type":"page_view","event_id":"x","occurred_at":"2026-11-23T00:00:00Z","visitor_id":"v","url":"https://a.example/","title":""#
+            return EventDecoder.decode(Array(head.utf8) + title + Array(#""}"#.utf8))
+        }
+        // "Café" and a 4-byte emoji as raw UTF-8 decode to themselves.
+        guard case .success(.pageView(let view)) = decode(title: Array("Café \u{1F600}".utf8) + Array(#"\n"#.utf8)) else {
+            Issue.record("valid raw UTF-8 was rejected")
+            return
+        }
+        #expect(view.title == "Café \u{1F600}\n")
+        // A lone continuation byte, a truncated sequence, an overlong encoding: each rejected.
+        for bad: [UInt8] in [[0x43, 0x80], [0xC3], [0xE2, 0x82], [0xC0, 0xAF], [0xFF]] {
+            for escape in [[], Array(#"\t"#.utf8)] {
+                guard case .failure(let rejection) = decode(title: bad + escape) else {
+                    Issue.record("invalid UTF-8 \(bad) was accepted")
+                    continue
+                }
+                #expect(rejection.reason == .malformedJSON)
+            }
+        }
+    }
+
     @Test("timestamps: RFC 3339 with offsets and fractions, or epoch milliseconds, to the same instant")
     func timestamps() {
         #expect(RFC3339.parse("2026-11-23T10:15:00Z")?.milliseconds == 1_795_428_900_000)
