@@ -212,6 +212,12 @@ struct JSONReader {
         // so the raw bytes of a string with escapes are checked the same way.
         var bits: UInt8 = 0
         while index < bytes.count {
+            // Eight bytes at a time while none of them ends the string, starts an escape, is a
+            // control character or is over 0x7F; the byte that is goes through the checks below.
+            if let base = bytes.baseAddress {
+                while index + 8 <= bytes.count, !Self.needsCheck(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { index += 8 }
+                guard index < bytes.count else { break }
+            }
             let byte = bytes[index]
             bits |= byte
             if byte == UInt8(ascii: "\"") {
@@ -241,6 +247,20 @@ struct JSONReader {
             index += 1
         }
         throw Failure(offset: start - 1, message: "unterminated string")
+    }
+
+    /// Whether any of eight bytes is a quote, a backslash, below 0x20 or above 0x7F (exact, by
+    /// the usual carry tricks: a byte below n makes `x - n` borrow into its top bit).
+    @inline(__always)
+    static func needsCheck(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        let zeroQuote = (quotes &- ones) & ~quotes
+        let zeroBackslash = (backslashes &- ones) & ~backslashes
+        let control = (word &- ones &* 0x20) & ~word
+        return (word | zeroQuote | zeroBackslash | control) & tops != 0
     }
 
     private func isValidUTF8(_ range: Range<Int>) -> Bool {
