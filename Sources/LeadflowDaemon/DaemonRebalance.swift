@@ -79,18 +79,19 @@ extension Daemon {
                 logger.error("commit at revocation failed", metadata: ["error": "\(error)"])
             }
         }
-        for task in revokedTasks {
-            // Outputs are flushed and their reports applied above, so the known ends are at or
-            // before anything sent later.
-            let taken = core.withLock { core -> (EngineState, TaskRuntime?, [String: Int64]) in
-                let taken = (core.engine.state.extract(task: task), core.tasks.removeValue(forKey: task), outputWatermarks(core.outputEnds))
-                core.release(task: task)
-                return taken
-            }
-            snapshotsQueued.withLock { _ = $0.remove(task) }
-            guard let runtime = taken.1 else { continue }
+        // Outputs are flushed and their reports applied above, so the known ends are at or
+        // before anything sent later. Every revoked task's state comes out in one pass.
+        let (taken, watermarks) = core.withLock { core -> ([(Int32, EngineState, TaskRuntime?)], [String: Int64]) in
+            let parts = core.engine.state.extract(tasks: Set(revokedTasks))
+            let taken = revokedTasks.map { task in (task, parts[task]!, core.tasks.removeValue(forKey: task)) }
+            for task in revokedTasks { core.release(task: task) }
+            return (taken, outputWatermarks(core.outputEnds))
+        }
+        snapshotsQueued.withLock { $0.subtract(revokedTasks) }
+        for (task, state, runtime) in taken {
+            guard let runtime else { continue }
             // After any periodic snapshot of the task still queued, and before the release.
-            snapshotWriter.sync { _ = writeSnapshot(task: task, state: taken.0, runtime: runtime, watermarks: taken.2) }
+            snapshotWriter.sync { _ = writeSnapshot(task: task, state: state, runtime: runtime, watermarks: watermarks) }
         }
     }
 

@@ -181,6 +181,26 @@ public struct AccountTable: Sendable {
         return result
     }
 
+    /// Removes the accounts `group` gives a group to and returns each group as a table of its
+    /// own (unindexed): one pass and one rebuild, however many groups. Revoking 64 tasks one at a
+    /// time rebuilt the remaining table 64 times (5 s at 300,000 accounts).
+    public mutating func remove(groupedBy group: (AccountState) -> Int32?) -> [Int32: AccountTable] {
+        var groups: [Int32: AccountTable] = [:]
+        var kept: [AccountState] = []
+        kept.reserveCapacity(count)
+        for state in values {
+            if let key = group(state) {
+                groups[key, default: AccountTable()].appendUnindexed(state)
+            } else {
+                kept.append(state)
+            }
+        }
+        guard !groups.isEmpty else { return [:] }
+        self = AccountTable(unindexed: kept)
+        ensureIndexed()
+        return groups
+    }
+
     public mutating func removeAll(where shouldRemove: (AccountState) -> Bool) {
         guard values.contains(where: shouldRemove) else { return }
         self = AccountTable(unindexed: values.filter { !shouldRemove($0) })

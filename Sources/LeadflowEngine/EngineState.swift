@@ -54,11 +54,26 @@ public struct EngineState: Sendable {
 
     /// Removes and returns everything task `task` owns (for a snapshot on revocation).
     public mutating func extract(task: Int32) -> EngineState {
-        let part = copy(task: task)
-        accounts.removeAll { $0.task == task }
-        heldVisitors = heldVisitors.filter { $0.value.task != task }
-        identifiedVisitors = identifiedVisitors.filter { $0.value.task != task }
-        return part
+        extract(tasks: [task])[task]!
+    }
+
+    /// Removes and returns everything each of `tasks` owns, in one pass over the state (a
+    /// rebalance or a shutdown revokes many tasks at once).
+    public mutating func extract(tasks: Set<Int32>) -> [Int32: EngineState] {
+        var parts: [Int32: EngineState] = [:]
+        for task in tasks {
+            var part = EngineState()
+            part.newestEventTime = newestEventTime
+            parts[task] = part
+        }
+        for (task, table) in accounts.remove(groupedBy: { tasks.contains($0.task) ? $0.task : nil }) { parts[task]!.accounts = table }
+        for (visitor, held) in heldVisitors where tasks.contains(held.task) { parts[held.task]!.heldVisitors[visitor] = held }
+        for (visitor, identified) in identifiedVisitors where tasks.contains(identified.task) {
+            parts[identified.task]!.identifiedVisitors[visitor] = identified
+        }
+        heldVisitors = heldVisitors.filter { !tasks.contains($0.value.task) }
+        identifiedVisitors = identifiedVisitors.filter { !tasks.contains($0.value.task) }
+        return parts
     }
 
     /// A copy of what task `task` owns, leaving the state as it is (for periodic snapshots).

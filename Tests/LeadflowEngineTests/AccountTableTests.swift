@@ -78,6 +78,47 @@ struct AccountTableTests {
         #expect(merged["acc-3"] == Self.account(3, task: 3))
     }
 
+    @Test("revoking several tasks at once gives each exactly its own state, and leaves the rest indexed")
+    func extractManyTasks() {
+        var state = EngineState()
+        for index in 0..<20_000 { state.accounts["acc-\(index)"] = Self.account(index, task: Int32(index % 7)) }
+        for index in 0..<70 {
+            var held = HeldVisitor()
+            held.task = Int32(index % 7)
+            held.lastSeen = EventTime(milliseconds: Int64(index))
+            state.heldVisitors["v-\(index)"] = held
+            state.identifiedVisitors["w-\(index)"] = IdentifiedVisitor(
+                accountID: "acc-\(index)", domain: "d\(index).example", isMatched: true, personKey: UInt64(index), contactPoints: 0,
+                lastSeen: EventTime(milliseconds: Int64(index)), task: Int32(index % 7))
+        }
+        state.newestEventTime = EventTime(milliseconds: 99)
+        // Expected from other code paths: a filtered copy per task, and removal by predicate.
+        var expected: [Int32: EngineState] = [:]
+        for task: Int32 in [1, 4, 5] { expected[task] = state.copy(task: task) }
+        var oneByOne = state
+        oneByOne.accounts.removeAll { [1, 4, 5].contains($0.task) }
+        oneByOne.heldVisitors = oneByOne.heldVisitors.filter { ![1, 4, 5].contains($0.value.task) }
+        oneByOne.identifiedVisitors = oneByOne.identifiedVisitors.filter { ![1, 4, 5].contains($0.value.task) }
+        var atOnce = state
+        let parts = atOnce.extract(tasks: [1, 4, 5])
+        #expect(Set(parts.keys) == [1, 4, 5])
+        for (task, part) in parts {
+            #expect(part.accounts == expected[task]!.accounts)
+            #expect(part.accounts.count == 20_000 / 7 + (Int(task) < 20_000 % 7 ? 1 : 0))
+            #expect(part.heldVisitors == expected[task]!.heldVisitors)
+            #expect(part.identifiedVisitors == expected[task]!.identifiedVisitors)
+            #expect(part.newestEventTime == EventTime(milliseconds: 99))
+        }
+        #expect(atOnce.accounts == oneByOne.accounts)
+        #expect(atOnce.heldVisitors == oneByOne.heldVisitors && atOnce.identifiedVisitors == oneByOne.identifiedVisitors)
+        #expect(atOnce.accounts["acc-2"] == Self.account(2, task: 2), "what stays is found through the rebuilt index")
+        #expect(atOnce.accounts["acc-1"] == nil)
+        // A task that owns nothing gets an empty part and changes nothing.
+        var unchanged = atOnce
+        #expect(unchanged.extract(tasks: [40])[40]?.accounts.isEmpty == true)
+        #expect(unchanged.accounts == atOnce.accounts)
+    }
+
     @Test("the index finds every entry after removals inside collision runs, including runs that wrap around")
     func indexCollisions() {
         // Hashes chosen to collide: homes 14 and 15 of 16 slots, so runs wrap to slot 0.
