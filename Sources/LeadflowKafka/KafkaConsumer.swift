@@ -14,6 +14,8 @@ public final class KafkaConsumer: Sendable {
     private let isClosed = Mutex(false)
     /// Where each partition's end was last reached (see `recordsEndOfPartition`).
     private let endsReached = Mutex<[KafkaPartition: Int64]>([:])
+    /// Partitions revoked since the poll under way began (the rebalance hook runs inside it).
+    private let revokedDuringPoll = Mutex<Set<KafkaPartition>>([])
 
     public init(configuration: KafkaConsumerConfiguration, hooks: KafkaRebalanceHooks = .init(), logger: Logger) throws {
         if configuration.groupID.isEmpty {
@@ -85,8 +87,11 @@ public final class KafkaConsumer: Sendable {
         var topicNames = TopicNameCache()
         var wait = Int32(timeout.milliseconds)
         var receivedAt: MonotonicInstant?
+        revokedDuringPoll.withLock { $0.removeAll() }
         while messages.count < maxMessages {
-            guard let raw = rd_kafka_consumer_poll(client.handle, wait) else { break }
+            let raw = rd_kafka_consumer_poll(client.handle, wait)
+            dropRecordsOfRevokedPartitions(&messages)
+            guard let raw else { break }
             wait = 0
             defer { rd_kafka_message_destroy(raw) }
             let err = raw.pointee.err
@@ -110,6 +115,23 @@ public final class KafkaConsumer: Sendable {
         }
         if !messages.isEmpty { client.events.markConnected() }
         return messages
+    }
+
+    /// A revocation op jumps librdkafka's queue and purges what was fetched for the partitions,
+    /// but records this poll took before it arrived are already in hand. Returned after the
+    /// revoke hook, they would reach an application that has given the partitions up (or, once
+    /// they are assigned again, one that resumes from its own earlier offset) out of place.
+    private func dropRecordsOfRevokedPartitions(_ messages: inout [KafkaMessage]) {
+        let revoked = revokedDuringPoll.withLock { revoked in
+            defer { revoked.removeAll() }
+            return revoked
+        }
+        guard !revoked.isEmpty else { return }
+        let before = messages.count
+        messages.removeAll { revoked.contains($0.topicPartition) }
+        if messages.count < before {
+            logger.info("records fetched before a revocation dropped", metadata: ["records": "\(before - messages.count)"])
+        }
     }
 
     // MARK: Offsets
@@ -307,6 +329,7 @@ public final class KafkaConsumer: Sendable {
             }
         } else {
             let lost = rd_kafka_assignment_lost(handle) != 0
+            revokedDuringPoll.withLock { $0.formUnion(partitions) }
             hooks.onRevoke(self, partitions, lost)
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.map(\.description))", "lost": "\(lost)"])
             if cooperative {

@@ -73,6 +73,50 @@ struct ConsumerGroupTests {
         await memberA.close(timeout: .seconds(10))
     }
 
+    /// A member that buffers records before processing them resumes a re-assigned partition
+    /// from its own processed offset, not from the fetch position. A record fetched before a
+    /// revocation and handed over after it would land after that restart point, out of place.
+    @Test("a poll never returns records of partitions revoked during that poll")
+    func noRecordsOfRevokedPartitions() async throws {
+        let topic = "views"
+        let cluster = try TestCluster(topics: [topic: 2])
+        let producer = try cluster.producer { $0.linger = .milliseconds(50) }
+        for index in 0..<40_000 {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: topic, partition: Int32(index % 2), value: Array("record \(index)".utf8)))
+        }
+        try await producer.flush(timeout: .seconds(20))
+        let log = RebalanceLog()
+        let eager: (inout KafkaConsumerConfiguration) -> Void = { configuration in
+            configuration.partitionAssignmentStrategy = "range"
+            configuration.client.properties["heartbeat.interval.ms"] = "100"
+        }
+        let memberA = try cluster.consumer(group: "revoke-mid-batch", hooks: log.hooks, eager)
+        try memberA.subscribe(topics: [topic])
+        var first: [KafkaMessage] = []
+        for _ in 0..<100 where first.isEmpty { first = try await memberA.poll(maxMessages: 10, timeout: .milliseconds(100)) }
+        #expect(!first.isEmpty)
+        // A fetches ahead into its local queue while it does not poll; B's arrival puts the
+        // revocation behind those records.
+        try await Task.sleep(for: .milliseconds(500))
+        let memberB = try cluster.consumer(group: "revoke-mid-batch", eager)
+        try memberB.subscribe(topics: [topic])
+        let joining = Task {
+            for _ in 0..<40 { _ = try? await memberB.poll(maxMessages: 10, timeout: .milliseconds(50)) }
+        }
+        try await Task.sleep(for: .milliseconds(1_000))
+        let revocationsBefore = log.all.filter { if case .revoked = $0 { true } else { false } }.count
+        let batch = try await memberA.poll(maxMessages: 1_000_000, timeout: .milliseconds(100))
+        let revocations = log.all.filter { if case .revoked = $0 { true } else { false } }.count
+        #expect(revocations > revocationsBefore, "the scenario needs a revocation during the poll")
+        let owned = log.owned
+        let strays = batch.filter { !owned.contains($0.topicPartition) }
+        #expect(strays.isEmpty, "\(strays.count) of \(batch.count) records belong to revoked partitions")
+        await joining.value
+        await memberB.close(timeout: .seconds(10))
+        await memberA.close(timeout: .seconds(10))
+        await producer.close()
+    }
+
     @Test("a new member resumes from the group's committed offsets")
     func resumesFromCommitted() async throws {
         let cluster = try TestCluster(topics: ["forms": 1])
