@@ -143,6 +143,7 @@ public final class Daemon: Sendable {
         // asked at start and every half minute, in the background.
         refreshOutputEnds(consumer: consumer)
         var lastOutputEndsRefresh = ContinuousClock.now
+        var publishedAfterAssignments = 0
         while !stopRequested.withLock({ $0 }) {
             let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
             let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
@@ -191,6 +192,12 @@ public final class Daemon: Sendable {
             for item in outgoing {
                 let id = try await producer.send(item.message)
                 core.withLock { $0.register(id: id, item) }
+            }
+            let assignments = core.withLock { $0.assignments }
+            if assignments != publishedAfterAssignments {
+                // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
+                publishedAfterAssignments = assignments
+                publishMetrics(consumer: consumer, producer: producer)
             }
             if ContinuousClock.now - lastCommit >= .seconds(1) {
                 await commit(consumer)

@@ -92,6 +92,10 @@ struct DaemonCore {
     var reference: ReferenceRuntime?
     /// Consumer lag per owned input partition, as of the loop's last look (for /readyz and metrics).
     var lag: [KafkaPartition: Int64] = [:]
+    /// Owned input partitions whose end was not known at the loop's last look: not ready.
+    var lagUnknown: Set<KafkaPartition> = []
+    /// Counts completed assignments, so the loop refreshes lag and gauges at once after one.
+    var assignments = 0
     var lastSnapshot: SnapshotStats?
     /// Per output partition, an offset at or before its end as last seen: from delivery reports
     /// and from broker queries answered earlier. Any output sent from now on lands at or after

@@ -56,6 +56,7 @@ extension Daemon {
             logger.info(
                 "task assigned", metadata: ["task": "\(task)", "snapshot": "\(restored[task]!.summary)", "suppressing": "\(suppress.count)"])
         }
+        core.withLock { $0.assignments += 1 }
         return starts
     }
 

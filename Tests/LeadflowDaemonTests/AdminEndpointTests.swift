@@ -24,6 +24,49 @@ struct AdminEndpointTests {
         metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
     }
 
+    /// Lag counts from what the daemon has applied: records fetched ahead and buffered are not
+    /// done. A lag taken from the consumer's fetch position, or no lag known yet right after an
+    /// assignment, would report ready with most of a backlog still to apply.
+    @Test("/readyz is never ready while more than ready_max_lag records wait to be applied")
+    func notReadyUnderBacklog() async throws {
+        let harness = try DaemonHarness()
+        var configuration = try harness.configuration(name: "backlog", snapshotEvery: 1_000_000)
+        configuration.admin.readyMaxLag = 500
+        let start = 1_790_000_000_000
+        let lines = (0..<20_000).map { index in
+            #"{"type":"page_view","event_id":"bl-\#(index)","occurred_at":\#(start + index * 1_000),"visitor_id":"v-\#(index % 900)","url":"https://leadflow.example/pricing","account_domain":"backlog\#(index % 700).example"}"#
+        }
+        try harness.produceWithKcat(lines)
+        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try harness.directory(configuration)), logger: harness.logger)
+        let running = Task { try await daemon.run() }
+        var port: UInt16?
+        for _ in 0..<100 where port == nil {
+            port = daemon.adminPort
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let base = "http://127.0.0.1:\(try #require(port))"
+        var notReadySeen = 0
+        var readyEarly: [Int] = []
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline {
+            let ready = try await httpGet(base + "/readyz")
+            // Read after the answer: only more can have been applied by now.
+            let applied = daemon.eventsApplied
+            if ready.status == 200 {
+                if applied < lines.count - 500 { readyEarly.append(applied) }
+                if applied == lines.count { break }
+            } else {
+                notReadySeen += 1
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(readyEarly.isEmpty, "ready with only \(readyEarly.first ?? 0) of \(lines.count) records applied")
+        #expect(notReadySeen > 0)
+        #expect(daemon.eventsApplied == lines.count)
+        daemon.requestStop()
+        try await running.value
+    }
+
     @Test("/healthz, /readyz, /metrics and /accounts reflect a run; the token guards data, not probes")
     func reflectsRun() async throws {
         let harness = try DaemonHarness()

@@ -19,4 +19,17 @@ struct CaughtUpTests {
         #expect(Daemon.isCaughtUp(next: KafkaOffset.beginning, endReached: 0, marks: nil) == true)
         #expect(Daemon.isCaughtUp(next: 3, endReached: nil, marks: nil) == nil)
     }
+
+    @Test("lag counts from the next offset to apply to the later known end; unknown when no end is known")
+    func processingLag() {
+        let marks = KafkaWatermarks(low: 4, high: 10)
+        #expect(Daemon.processingLag(next: 7, endReached: nil, marks: marks) == 3)
+        #expect(Daemon.processingLag(next: 7, endReached: 12, marks: marks) == 5, "an end reached past the watermark counts")
+        #expect(Daemon.processingLag(next: 10, endReached: nil, marks: marks) == 0)
+        #expect(Daemon.processingLag(next: 11, endReached: nil, marks: marks) == 0, "never negative")
+        // Nothing applied yet: everything retained is still to do.
+        #expect(Daemon.processingLag(next: KafkaOffset.beginning, endReached: nil, marks: marks) == 6)
+        #expect(Daemon.processingLag(next: KafkaOffset.beginning, endReached: 3, marks: nil) == 3)
+        #expect(Daemon.processingLag(next: 2, endReached: nil, marks: nil) == nil)
+    }
 }
