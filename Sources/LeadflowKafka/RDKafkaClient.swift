@@ -14,7 +14,15 @@ final class RDKafkaClient: @unchecked Sendable {
     enum Kind { case consumer, producer }
 
     init(kind: Kind, properties: [(String, String)], logger: Logger, deliveryReports: Bool = false) throws(KafkaError) {
-        let conf = try RDKafkaConfig.make(properties)
+        let (applying, otherKind) = properties.reduce(into: ([(String, String)](), [String]())) { split, property in
+            if KafkaPropertyScope.applies(property.0, to: kind) { split.0.append(property) } else { split.1.append(property.0) }
+        }
+        if !otherKind.isEmpty {
+            logger.debug(
+                "Kafka properties for the other client kind left out",
+                metadata: ["client": "\(kind)", "properties": "\(otherKind.joined(separator: ", "))"])
+        }
+        let conf = try RDKafkaConfig.make(applying)
         let events = ClientEvents(logger: logger)
         events.install(on: conf)
         if deliveryReports { events.installDeliveryReports(on: conf) }
