@@ -17,6 +17,9 @@ public enum Band: Int, Sendable, Hashable, Comparable, Codable, CustomStringConv
 public struct SignalTally: Sendable, Hashable {
     public var signal: String
     public var signalClass: SignalClass
+    /// Where the model keeps this signal's points: derived, never snapshotted, ignored when
+    /// tallies are compared. It sits in the padding after `signalClass`, so it costs no memory.
+    var pointsSlot = PointsSlot()
     public var count: DecayedSum
     public var lastEventID: String
     public var lastOccurredAt: EventTime
@@ -82,6 +85,17 @@ public struct AccountState: Sendable, Hashable {
         self.domain = domain
         self.isMatched = isMatched
     }
+}
+
+/// A position in `CompiledModel.signalTable`, checked against the signal's key before use, so a
+/// slot from another model (after a reload) or none (after a restore) only costs the slower
+/// lookup by key. Scoring reads every tally's points on every event; looking each up by key
+/// hashed the key each time.
+struct PointsSlot: Sendable, Hashable {
+    var index: UInt8 = .max
+
+    static func == (lhs: PointsSlot, rhs: PointsSlot) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
 
 /// A fit computed for one (model, reference data) generation of an engine. Derived data, so two

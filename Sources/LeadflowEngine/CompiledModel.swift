@@ -24,9 +24,16 @@ public final class CompiledModel: Sendable {
     let pageCategories: [(name: String, points: Double, patterns: [URLPattern])]
     /// Points by signal key (`page:pricing`, `form:demo_request`).
     let signalPoints: [String: Double]
+    /// The same, by position, for tallies that remember their slot (`PointsSlot`). The keys
+    /// are the very strings `pageSignalKeys` and `formSignalKeys` hand out, so checking a slot
+    /// against a tally's key is usually a pointer comparison.
+    let signalTable: [(key: String, points: Double)]
     /// Signal keys by page category index and by known form type, built once.
     let pageSignalKeys: [String]
-    let formSignalKeys: [String: String]
+    /// Each known form type's signal key and its slot in `signalTable`.
+    let formSignals: [String: (key: String, slot: PointsSlot)]
+    /// Each page category's slot in `signalTable`.
+    let pageSignalSlots: [PointsSlot]
     let firstPartyTopics: [(name: String, patterns: [URLPattern])]
     let handRaiserForms: Set<String>
     let skipLifecycles: Set<String>
@@ -57,13 +64,23 @@ public final class CompiledModel: Sendable {
         ipRanges = table
         pageCategories = model.engagement.pageCategories.map { ($0.name, $0.points, $0.patterns.map(URLPattern.init)) }
         pageSignalKeys = model.engagement.pageCategories.map { "page:" + $0.name }
-        formSignalKeys = Dictionary(uniqueKeysWithValues: model.engagement.formPoints.keys.map { ($0, "form:" + $0) })
+        let formKeys = Dictionary(uniqueKeysWithValues: model.engagement.formPoints.keys.map { ($0, "form:" + $0) })
         var points: [String: Double] = [:]
         for category in model.engagement.pageCategories where points["page:" + category.name] == nil {
             points["page:" + category.name] = category.points
         }
         for (form, value) in model.engagement.formPoints { points["form:" + form] = value }
         signalPoints = points
+        var slots: [(key: String, points: Double)] = []
+        var slotByKey: [String: PointsSlot] = [:]
+        for key in pageSignalKeys + formKeys.keys.sorted().map({ formKeys[$0]! })
+        where slots.count < Int(UInt8.max) && slotByKey[key] == nil {
+            slotByKey[key] = PointsSlot(index: UInt8(slots.count))
+            slots.append((key, points[key] ?? 0))
+        }
+        signalTable = slots
+        pageSignalSlots = pageSignalKeys.map { slotByKey[$0] ?? PointsSlot() }
+        formSignals = formKeys.mapValues { ($0, slotByKey[$0] ?? PointsSlot()) }
         firstPartyTopics = model.surges.firstParty.topics.map { ($0.name, $0.patterns.map(URLPattern.init)) }
         handRaiserForms = Set(model.routing.handRaiserForms)
         skipLifecycles = Set(model.routing.skipLifecycles)
@@ -88,6 +105,7 @@ public final class CompiledModel: Sendable {
     /// matches) and its first-party surge topic.
     struct PageMeaning: Sendable {
         var signal: String?
+        var slot: PointsSlot
         var topic: String?
     }
 
@@ -95,7 +113,7 @@ public final class CompiledModel: Sendable {
         let path = URLPattern.path(of: url)
         let category = pageCategories.firstIndex { $0.patterns.contains { $0.matches(path: path) } }
         let topic = firstPartyTopics.first { $0.patterns.contains { $0.matches(path: path) } }?.name
-        return PageMeaning(signal: category.map { pageSignalKeys[$0] }, topic: topic)
+        return PageMeaning(signal: category.map { pageSignalKeys[$0] }, slot: category.map { pageSignalSlots[$0] } ?? PointsSlot(), topic: topic)
     }
 
     /// Contact points of a person from their seniority and job title (the lowest rule wins

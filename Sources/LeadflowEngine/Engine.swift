@@ -185,7 +185,7 @@ public struct Engine: Sendable {
         if meaning.signal == nil { state.counters.uncategorizedPageViews += 1 }
         return credit(
             ref, eventID: view.eventID, at: view.occurredAt,
-            signal: meaning.signal.map { SignalUpdate(signal: $0, signalClass: .pageView, weight: 1) }, person: person,
+            signal: meaning.signal.map { SignalUpdate(signal: $0, signalClass: .pageView, weight: 1, pointsSlot: meaning.slot) }, person: person,
             surge: meaning.topic.map { .firstParty(topic: $0) }, handRaiser: false, evaluate: evaluate)
     }
 
@@ -226,10 +226,12 @@ public struct Engine: Sendable {
             outputs += release(visitor: visitor, to: ref, identifiedAt: form.occurredAt, person: person)
             trimVisitors()
         }
-        if model.model.engagement.formPoints[form.formType] == nil { state.counters.unknownFormTypes += 1 }
+        let known = model.formSignals[form.formType]
+        if known == nil { state.counters.unknownFormTypes += 1 }
         var result = credit(
             ref, eventID: form.eventID, at: form.occurredAt,
-            signal: SignalUpdate(signal: model.formSignalKeys[form.formType] ?? "form:" + form.formType, signalClass: .form, weight: 1), person: person,
+            signal: known.map { SignalUpdate(signal: $0.key, signalClass: .form, weight: 1, pointsSlot: $0.slot) }
+                ?? SignalUpdate(signal: "form:" + form.formType, signalClass: .form, weight: 1), person: person,
             surge: nil, handRaiser: model.handRaiserForms.contains(form.formType))
         result.outputs = outputs + result.outputs
         return result
@@ -294,6 +296,8 @@ public struct Engine: Sendable {
         var signal: String
         var signalClass: SignalClass
         var weight: Double
+        /// Where the model keeps the signal's points; none for intent topics and unknown forms.
+        var pointsSlot = PointsSlot()
     }
 
     struct PersonSignal {
@@ -366,6 +370,12 @@ public struct Engine: Sendable {
             let halfLife = model.halfLife(of: update.signalClass)
             if let index = account.tallies.firstIndex(where: { $0.signal == update.signal }) {
                 account.tallies[index].count.add(update.weight, at: time, halfLife: halfLife)
+                if account.tallies[index].pointsSlot.index != update.pointsSlot.index {
+                    // Restored from a snapshot, or the model changed since the slot was found. The
+                    // model's own string (equal) replaces the decoded one, so later checks compare pointers.
+                    account.tallies[index].pointsSlot = update.pointsSlot
+                    account.tallies[index].signal = update.signal
+                }
                 if (time, eventID) >= (account.tallies[index].lastOccurredAt, account.tallies[index].lastEventID) {
                     account.tallies[index].lastOccurredAt = time
                     account.tallies[index].lastEventID = eventID
@@ -373,8 +383,10 @@ public struct Engine: Sendable {
             } else {
                 var count = DecayedSum()
                 count.add(update.weight, at: time, halfLife: halfLife)
-                account.tallies.append(
-                    SignalTally(signal: update.signal, signalClass: update.signalClass, count: count, lastEventID: eventID, lastOccurredAt: time))
+                account.tallies.append(SignalTally(
+                    signal: update.signal, signalClass: update.signalClass,
+                    pointsSlot: update.pointsSlot, count: count,
+                    lastEventID: eventID, lastOccurredAt: time))
             }
         }
         if let person {

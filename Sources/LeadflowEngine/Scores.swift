@@ -24,7 +24,10 @@ public struct SignalContribution: Sendable, Hashable {
 extension CompiledModel {
     /// Points of one full occurrence of a signal (before decay and repeats).
     func points(of tally: SignalTally) -> Double {
-        tally.signalClass == .intent ? model.engagement.intentPoints : signalPoints[tally.signal] ?? 0
+        if tally.signalClass == .intent { return model.engagement.intentPoints }
+        let slot = Int(tally.pointsSlot.index)
+        if slot < signalTable.count && signalTable[slot].key == tally.signal { return signalTable[slot].points }
+        return signalPoints[tally.signal] ?? 0
     }
 
     func fit(record: AccountRecord?, domain: String) -> Double {

@@ -152,4 +152,53 @@ struct ScoringTests {
         _ = engine.run([Events.pageView("q", "2026-12-12T10:00:00Z", domain: "w.example", url: "https://v.example/careers")])
         #expect(engine.state.accounts["w"]?.band == .cold)
     }
+
+    @Test("a signal's points follow the model in use, whether the tally was built here, restored, or scored under an earlier model")
+    func pointsFollowTheModel() throws {
+        let at = "2026-11-02T10:00:00Z"
+        let events = [
+            Events.pageView("pv-1", at, domain: "seventy.example", url: "https://vendor.example/docs/api"),  // docs 3
+            Events.pageView("pv-2", at, domain: "seventy.example", url: "https://vendor.example/blog/x"),  // blog 1
+            Events.form("f-1", at, email: "ana@seventy.example", type: "newsletter"),  // 2
+        ]
+        var engine = Self.engine([Self.fit70])
+        _ = engine.run(events)
+        let first = try #require(engine.scores(accountID: "acc-70"))
+        #expect(first.topSignals.map(\.signal) == ["page:docs", "form:newsletter", "page:blog"])
+        #expect(first.topSignals.map(\.points) == [3, 2, 1])
+        // The committee bonus (two people) is the rest; it does not depend on signal points.
+        let committee = first.engagement - 6
+
+        // Restored from a snapshot: the tallies come back without their slots, and score the same,
+        // before and after they are touched again.
+        var restored = Self.engine([Self.fit70])
+        restored.state = try StateCodec.decode(StateCodec.encode(engine.state))
+        #expect(restored.scores(accountID: "acc-70") == first)
+        let more = Events.pageView("pv-3", at, domain: "seventy.example", url: "https://vendor.example/blog/y")
+        _ = engine.run([more])
+        _ = restored.run([more])
+        #expect(restored.scores(accountID: "acc-70") == engine.scores(accountID: "acc-70"))
+
+        // A new model without the first categories: the slots found under the old one now point at
+        // other signals, and the new model's points apply.
+        var model = ScoringModel()
+        model.engagement.pageCategories.removeAll { ["pricing", "demo", "case_study"].contains($0.name) }
+        model.engagement.pageCategories = model.engagement.pageCategories.map { category in
+            var changed = category
+            changed.points = category.name == "docs" ? 7 : category.name == "blog" ? 2 : category.points
+            return changed
+        }
+        model.engagement.formPoints["newsletter"] = 4
+        engine.replaceModel(CompiledModel(model))
+        let rescored = try #require(engine.scores(accountID: "acc-70"))
+        // docs 7, blog 2 with one repeat (diminishing returns), newsletter 4.
+        let blog = try #require(rescored.topSignals.first { $0.signal == "page:blog" })
+        #expect(rescored.topSignals.first { $0.signal == "page:docs" }?.points == 7)
+        #expect(rescored.topSignals.first { $0.signal == "form:newsletter" }?.points == 4)
+        #expect(blog.points > 2 && blog.points < 4)
+        #expect(abs(rescored.engagement - (7 + 4 + blog.points + committee)) < 1e-9)
+        _ = engine.run([Events.pageView("pv-4", at, domain: "seventy.example", url: "https://vendor.example/docs/z")])
+        let docs = try #require(engine.scores(accountID: "acc-70")?.topSignals.first { $0.signal == "page:docs" })
+        #expect(docs.points > 7 && docs.points < 14, "two docs views under the new model's 7 points")
+    }
 }
