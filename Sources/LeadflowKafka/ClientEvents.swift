@@ -42,7 +42,7 @@ final class ClientEvents: Sendable {
             let facilityText = facility.map { String(cString: $0) } ?? ""
             events.logger.log(
                 level: ClientEvents.logLevel(syslog: level), "\(text)",
-                metadata: ["librdkafka.facility": "\(facilityText)"])
+                metadata: ["librdkafka.facility": "\(facilityText)", "librdkafka.client": "\(String(cString: rd_kafka_name(rk)))"])
         }
         rd_kafka_conf_set_error_cb(conf) { rk, code, reason, opaque in
             guard let opaque else { return }
@@ -65,7 +65,11 @@ final class ClientEvents: Sendable {
             }
             events.logger.warning(
                 "librdkafka error: \(text)",
-                metadata: ["librdkafka.code": "\(KafkaError.name(of: code))"])
+                metadata: [
+                    "librdkafka.code": "\(KafkaError.name(of: code))",
+                    // Which of the process's clients (`client.id#kind-n`): a daemon runs several.
+                    "librdkafka.client": "\(rk.map { String(cString: rd_kafka_name($0)) } ?? "")",
+                ])
         }
     }
 
