@@ -42,8 +42,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A cache prefetch hint for the engine's batch path (a CPU instruction Swift lacks).
+        .target(name: "CPrefetch"),
         // The engine: decoding, identity, scoring, surges and routing. Pure: no Kafka, files or clock.
-        .target(name: "LeadflowEngine", swiftSettings: strictSettings),
+        .target(name: "LeadflowEngine", dependencies: ["CPrefetch"], swiftSettings: strictSettings),
         // leadflow.yaml: parsing and validation with every problem reported by path.
         .target(
             name: "LeadflowConfig",

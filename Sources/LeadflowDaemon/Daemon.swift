@@ -295,10 +295,18 @@ public final class Daemon: Sendable {
             }
         }
         defer { core.foldTally() }
+        // Signals taken in merge order but not yet applied: the engine applies them as a batch,
+        // which lets it fetch each event's account state while the ones before it are applied.
+        // The run is applied before anything that depends on it: a reference record (it changes
+        // the directory the batch identifies accounts with) and the caught-up check below (it
+        // reads the next offsets that applying advances).
+        var run: [PendingSignal] = []
+        run.reserveCapacity(Self.signalBatch)
         while let head = heads.first {
             let (task, topic) = (head.task, head.topic)
             let next: MergeHeads.Key?
             if topic < 0 {
+                produced += apply(&run, core: &core)
                 let index = Int(task)
                 let message = core.reference!.queues[index].popFirst()!
                 applyReference(message, partition: index, core: &core)
@@ -306,7 +314,8 @@ public final class Daemon: Sendable {
             } else {
                 let slot = core.tasks.index(forKey: task)!
                 let message = core.tasks.values[slot].queues[topic].popFirst()!
-                produced += process(message, topic: topic, slot: slot, core: &core)
+                run.append(PendingSignal(message: message, topic: topic, slot: slot))
+                if run.count == Self.signalBatch { produced += apply(&run, core: &core) }
                 next = core.tasks.values[slot].queues[topic].firstMergeKey(topic: topic)
             }
             if let next {
@@ -315,10 +324,41 @@ public final class Daemon: Sendable {
             }
             // The partition ran dry: the merge goes on only if nothing more is waiting there.
             heads.removeFirst()
+            produced += apply(&run, core: &core)
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
             let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].next[topic]
             if !isCaughtUp(partition, nextOffset) { break }
         }
+        produced += apply(&run, core: &core)
+        return produced
+    }
+
+    /// A signal taken off its partition's queue in merge order, not yet applied.
+    struct PendingSignal {
+        var message: KafkaMessage
+        var topic: Int
+        var slot: Dictionary<Int32, TaskRuntime>.Index
+    }
+
+    /// Signals applied per engine batch at most.
+    static let signalBatch = 256
+
+    /// Applies the pending signals as one engine batch and empties `run`; returns what to publish.
+    private func apply(_ run: inout [PendingSignal], core: inout DaemonCore) -> [Outgoing] {
+        guard !run.isEmpty else { return [] }
+        let batch = run.map { pending in
+            Engine.BatchInput(
+                bytes: pending.message.value, clock: pending.message.timestamp.map { EventTime(milliseconds: $0.milliseconds) },
+                task: pending.message.partition)
+        }
+        var results: [Engine.Result] = []
+        results.reserveCapacity(run.count)
+        core.engine.process(batch: batch) { _, result in results.append(result) }
+        var produced: [Outgoing] = []
+        for (pending, result) in zip(run, results) {
+            produced += record(result, of: pending.message, topic: pending.topic, slot: pending.slot, core: &core)
+        }
+        run.removeAll(keepingCapacity: true)
         return produced
     }
 
@@ -327,14 +367,13 @@ public final class Daemon: Sendable {
         (message.timestamp?.milliseconds ?? 0, topic, message.partition, message.offset)
     }
 
-    /// Runs one input (of input topic `topic`, for the task at `slot` of `core.tasks`) through
-    /// the engine; returns what to publish for it.
-    private func process(_ message: KafkaMessage, topic: Int, slot: Dictionary<Int32, TaskRuntime>.Index, core: inout DaemonCore) -> [Outgoing] {
+    /// Books what the engine made of one input (of input topic `topic`, for the task at `slot`
+    /// of `core.tasks`); returns what to publish for it.
+    private func record(
+        _ result: Engine.Result, of message: KafkaMessage, topic: Int, slot: Dictionary<Int32, TaskRuntime>.Index, core: inout DaemonCore
+    ) -> [Outgoing] {
         let topics = options.configuration.topics
         let task = message.partition
-        core.engine.currentTask = task
-        let clock = message.timestamp.map { EventTime(milliseconds: $0.milliseconds) }
-        let result = core.engine.process(message.value, clock: clock)
         core.counters.eventsIn += 1
         core.tally(topic: topic, type: result.eventType ?? "rejected")
         if let received = message.receivedAt { metrics.recordLatency(since: received) }

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Positions of accounts in an `AccountTable`, found by a hash of the account id.
 ///
 /// Open addressing with linear probing over 8-byte slots (a 32-bit hash and a position). A
@@ -38,6 +40,24 @@ struct AccountIndex: Sendable {
             let entry = slots[slot]
             if entry.position < 0 { return nil }
             if entry.hash == hash && isAccount(Int(entry.position)) { return Int(entry.position) }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Asks the processor to fetch the slot where a lookup of `hash` starts (a hint).
+    func prefetch(hash: UInt32) {
+        slots.withUnsafeBufferPointer { leadflow_prefetch($0.baseAddress! + (Int(hash) & ($0.count - 1))) }
+    }
+
+    /// The first position stored with `hash`, without checking the account (a hint: on a
+    /// collision of 32-bit hashes it is another account's).
+    func candidate(hash: UInt32) -> Int? {
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry.position < 0 { return nil }
+            if entry.hash == hash { return Int(entry.position) }
             slot = (slot + 1) & mask
         }
     }

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The accounts of an engine: their states stored densely in fixed-size chunks, found by id
 /// through an index of positions.
 ///
@@ -145,10 +147,10 @@ public struct AccountTable: Sendable {
     /// Runs `body` on the account's state in place, creating it with `make` when it is new: one
     /// index lookup and no copy of the state per event.
     public mutating func withAccount<Result>(
-        id: String, orInsert make: () -> AccountState, _ body: (inout AccountState) -> Result
+        id: String, hash known: UInt32? = nil, orInsert make: () -> AccountState, _ body: (inout AccountState) -> Result
     ) -> Result {
         ensureIndexed()
-        let hash = AccountIndex.hash(id)
+        let hash = known ?? AccountIndex.hash(id)
         let position: Int
         if let found = positions!.find(hash: hash, isAccount: { self[position: $0].accountID == id }) {
             position = found
@@ -161,6 +163,47 @@ public struct AccountTable: Sendable {
         }
         return body(&self[position: position])
     }
+
+    /// Asks the processor to fetch the index slot where the account with this id hash is
+    /// looked up (a hint for the batch path; nothing when the table is not indexed yet).
+    func prefetchIndex(hash: UInt32) {
+        positions?.prefetch(hash: hash)
+    }
+
+    /// Asks the processor to fetch the state of the account with this id hash, if indexed.
+    func prefetchState(hash: UInt32) {
+        guard let position = positions?.candidate(hash: hash) else { return }
+        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+            leadflow_prefetch(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+        }
+    }
+
+    /// Asks the processor to fetch the heap storage the account's state points to: its id
+    /// (compared on lookup) and its signal, people and surge lists.
+    ///
+    /// The addresses are read as raw words, not through `String` and `Array`: taking a
+    /// reference would retain the object, and the retain is itself a wait on the very memory
+    /// the hint is meant to fetch. A word that is not a heap address (a short id stored inline)
+    /// only makes a useless hint; a prefetch never faults.
+    func prefetchContents(hash: UInt32) {
+        guard let position = positions?.candidate(hash: hash) else { return }
+        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+            let state = UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+            for offset in Self.heapWordOffsets {
+                // Object pointers keep flags in their top byte; the payload starts 32 bytes in.
+                let address = state.load(fromByteOffset: offset, as: UInt.self) & 0x00FF_FFFF_FFFF_FFF0
+                leadflow_prefetch(UnsafeRawPointer(bitPattern: address &+ 32))
+            }
+        }
+    }
+
+    /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
+    private static let heapWordOffsets: [Int] = [
+        MemoryLayout<AccountState>.offset(of: \.accountID)! + 8,
+        MemoryLayout<AccountState>.offset(of: \.tallies)!,
+        MemoryLayout<AccountState>.offset(of: \.people)!,
+        MemoryLayout<AccountState>.offset(of: \.surges)!,
+    ]
 
     /// The accounts that satisfy `isIncluded`, unindexed (for snapshots). A full chunk whose
     /// accounts all qualify is shared with this table rather than copied.

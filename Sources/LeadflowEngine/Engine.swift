@@ -67,15 +67,22 @@ public struct Engine: Sendable {
     }
 
     public mutating func apply(_ event: InputEvent, clock: EventTime?) -> Result {
+        apply(event, clock: clock, identified: nil)
+    }
+
+    /// `identified` is `identify(event)` computed earlier against the same model and reference
+    /// data (the batch path does so ahead of time), or nil to work it out here.
+    mutating func apply(_ event: InputEvent, clock: EventTime?, identified: Resolution?) -> Result {
         if let rejection = timeRejection(event.occurredAt, clock: clock) {
             state.counters.rejected += 1
             return Result(outcome: .rejected, rejection: rejection, eventType: event.typeName)
         }
+        let resolution = identified ?? identify(event)
         var result: Result
         switch event {
-        case .pageView(let view): result = applyPageView(view)
-        case .intentSurge(let surge): result = applyIntent(surge)
-        case .formSubmission(let form): result = applyForm(form)
+        case .pageView(let view): result = applyPageView(view, resolution: resolution)
+        case .intentSurge(let surge): result = applyIntent(surge, resolution: resolution)
+        case .formSubmission(let form): result = applyForm(form, resolution: resolution)
         }
         if result.outcome != .rejected {
             state.newestEventTime = max(state.newestEventTime ?? event.occurredAt, event.occurredAt)
@@ -107,6 +114,31 @@ public struct Engine: Sendable {
         var id: String
         var domain: String
         var isMatched: Bool
+        /// `AccountIndex.hash(id)`, when already computed.
+        var idHash: UInt32?
+    }
+
+    /// Which account an event names through the reference data and the model alone: its
+    /// domain, email or IP. It reads no account state, so it can be worked out ahead of applying
+    /// (a page view that resolves to nothing here may still be credited through its visitor).
+    func identify(_ event: InputEvent) -> Resolution {
+        switch event {
+        case .pageView(let view):
+            var resolution = Resolution.unresolved
+            if let domain = view.accountDomain { resolution = resolve(domain: domain) }
+            if case .unresolved = resolution, let email = view.email, let domain = DomainName.ofEmail(email) {
+                resolution = resolve(domain: domain)
+            }
+            if case .unresolved = resolution, let ip = view.ip, let id = model.ipRanges.account(for: ip), let found = resolve(accountID: id) {
+                resolution = .account(found)
+            }
+            return resolution
+        case .intentSurge(let intent):
+            return resolve(domain: intent.accountDomain)
+        case .formSubmission(let form):
+            guard let domain = DomainName.ofEmail(form.email) else { return .unresolved }
+            return resolve(domain: domain)
+        }
     }
 
     enum Resolution {
@@ -149,34 +181,24 @@ public struct Engine: Sendable {
 
     // MARK: Signals
 
-    private mutating func applyPageView(_ view: PageView, credited known: AccountRef? = nil) -> Result {
+    private mutating func applyPageView(_ view: PageView, resolution identified: Resolution) -> Result {
         var person = view.email.map { PersonSignal(key: fnv1a64($0.lowercased()), contactPoints: 0, email: $0, role: nil) }
             ?? PersonSignal(key: fnv1a64(view.visitorID, seed: visitorKeySeed), contactPoints: 0, email: nil, role: nil)
-        var ref = known
-        if ref == nil {
-            var resolution = Resolution.unresolved
-            if let domain = view.accountDomain { resolution = resolve(domain: domain) }
-            if case .unresolved = resolution, let email = view.email, let domain = DomainName.ofEmail(email) {
-                resolution = resolve(domain: domain)
-            }
-            if case .unresolved = resolution, let ip = view.ip, let id = model.ipRanges.account(for: ip), let found = resolve(accountID: id) {
-                resolution = .account(found)
-            }
-            if case .unresolved = resolution, let visitor = state.identifiedVisitors[view.visitorID] {
-                resolution = .account(AccountRef(id: visitor.accountID, domain: visitor.domain, isMatched: visitor.isMatched))
-                person = PersonSignal(key: visitor.personKey, contactPoints: visitor.contactPoints, email: nil, role: nil)
-                state.identifiedVisitors[view.visitorID]?.lastSeen = max(visitor.lastSeen, view.occurredAt)
-            }
-            switch resolution {
-            case .account(let found): ref = found
-            case .unresolved:
-                hold(view)
-                return Result(outcome: .held)
-            case .ignored: return count(resolution)
-            }
+        var resolution = identified
+        if case .unresolved = resolution, let visitor = state.identifiedVisitors[view.visitorID] {
+            resolution = .account(AccountRef(id: visitor.accountID, domain: visitor.domain, isMatched: visitor.isMatched))
+            person = PersonSignal(key: visitor.personKey, contactPoints: visitor.contactPoints, email: nil, role: nil)
+            state.identifiedVisitors[view.visitorID]?.lastSeen = max(visitor.lastSeen, view.occurredAt)
         }
-        guard let ref else { return count(.unresolved) }
-        return creditPageView(view, to: ref, person: person, evaluate: true)
+        switch resolution {
+        case .account(let ref):
+            return creditPageView(view, to: ref, person: person, evaluate: true)
+        case .unresolved:
+            hold(view)
+            return Result(outcome: .held)
+        case .ignored:
+            return count(resolution)
+        }
     }
 
     /// Credits a page view to an account: its category's points and its surge topic, if any.
@@ -198,8 +220,7 @@ public struct Engine: Sendable {
         return meaning
     }
 
-    private mutating func applyIntent(_ intent: IntentSurge) -> Result {
-        let resolution = resolve(domain: intent.accountDomain)
+    private mutating func applyIntent(_ intent: IntentSurge, resolution: Resolution) -> Result {
         guard case .account(let ref) = resolution else { return count(resolution) }
         let rules = model.model.engagement
         let weight = max(0, intent.score - rules.intentNormalScore) / max(1, 100 - rules.intentNormalScore)
@@ -210,9 +231,7 @@ public struct Engine: Sendable {
             person: nil, surge: .thirdParty(topic: topic, score: intent.score), handRaiser: false)
     }
 
-    private mutating func applyForm(_ form: FormSubmission) -> Result {
-        guard let domain = DomainName.ofEmail(form.email) else { return count(.unresolved) }
-        let resolution = resolve(domain: domain)
+    private mutating func applyForm(_ form: FormSubmission, resolution: Resolution) -> Result {
         guard case .account(let ref) = resolution else { return count(resolution) }
         let contactPoints = model.contactPoints(seniority: form.seniority, jobTitle: form.jobTitle)
         let person = PersonSignal(
@@ -321,7 +340,7 @@ public struct Engine: Sendable {
         state.counters.applied += 1
         let context = UpdateContext(model: model, directory: directory, fitGeneration: fitGeneration, task: currentTask)
         let task = currentTask
-        let outputs = state.accounts.withAccount(id: ref.id) {
+        let outputs = state.accounts.withAccount(id: ref.id, hash: ref.idHash) {
             var account = AccountState(accountID: ref.id, domain: ref.domain, isMatched: ref.isMatched)
             account.task = task
             return account
