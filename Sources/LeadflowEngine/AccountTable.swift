@@ -174,7 +174,11 @@ public struct AccountTable: Sendable {
     func prefetchState(hash: UInt32) {
         guard let position = positions?.candidate(hash: hash) else { return }
         chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-            leadflow_prefetch(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+            // States are not aligned to cache lines: the words `prefetchContents` reads next
+            // (within the first 64 bytes) may sit on the line after the one the state starts on.
+            let state = UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+            leadflow_prefetch(state)
+            leadflow_prefetch(state + Self.heapWordsEnd - 1)
         }
     }
 
@@ -196,6 +200,9 @@ public struct AccountTable: Sendable {
             }
         }
     }
+
+    /// Where the last of those words ends.
+    private static let heapWordsEnd = heapWordOffsets.max()! + 8
 
     /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
     private static let heapWordOffsets: [Int] = [
