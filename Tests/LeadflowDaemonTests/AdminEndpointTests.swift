@@ -24,6 +24,18 @@ struct AdminEndpointTests {
         metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
     }
 
+    /// Starts a daemon and waits for its admin endpoint; returns it, its run and the endpoint's base URL.
+    static func start(_ configuration: LeadflowConfiguration, _ harness: DaemonHarness) async throws -> (Daemon, Task<Void, any Error>, String) {
+        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try harness.directory(configuration)), logger: harness.logger)
+        let running = Task { try await daemon.run() }
+        var port: UInt16?
+        for _ in 0..<200 where port == nil {
+            port = daemon.adminPort
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (daemon, running, "http://127.0.0.1:\(try #require(port))")
+    }
+
     /// Lag counts from what the daemon has applied: records fetched ahead and buffered are not
     /// done. A lag taken from the consumer's fetch position, or no lag known yet right after an
     /// assignment, would report ready with most of a backlog still to apply.
@@ -37,14 +49,7 @@ struct AdminEndpointTests {
             #"{"type":"page_view","event_id":"bl-\#(index)","occurred_at":\#(start + index * 1_000),"visitor_id":"v-\#(index % 900)","url":"https://leadflow.example/pricing","account_domain":"backlog\#(index % 700).example"}"#
         }
         try harness.produceWithKcat(lines)
-        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try harness.directory(configuration)), logger: harness.logger)
-        let running = Task { try await daemon.run() }
-        var port: UInt16?
-        for _ in 0..<100 where port == nil {
-            port = daemon.adminPort
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let base = "http://127.0.0.1:\(try #require(port))"
+        let (daemon, running, base) = try await Self.start(configuration, harness)
         var notReadySeen = 0
         var readyEarly: [Int] = []
         let deadline = ContinuousClock.now + .seconds(90)
@@ -74,14 +79,7 @@ struct AdminEndpointTests {
         configuration.admin.token = "s3cret-token"
         let lines = try DaemonEndToEndTests.scenarioLines()
         try harness.produceWithKcat(lines)
-        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try harness.directory(configuration)), logger: harness.logger)
-        let running = Task { try await daemon.run() }
-        var port: UInt16?
-        for _ in 0..<100 where port == nil {
-            port = daemon.adminPort
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let base = "http://127.0.0.1:\(try #require(port))"
+        let (daemon, running, base) = try await Self.start(configuration, harness)
         #expect(try await httpGet(base + "/healthz").status == 200)
 
         // Ready once partitions are assigned and caught up; until then 503 with the reason.
