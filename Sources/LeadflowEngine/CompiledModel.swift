@@ -25,7 +25,7 @@ public final class CompiledModel: Sendable {
     /// Points by signal key (`page:pricing`, `form:demo_request`).
     let signalPoints: [String: Double]
     /// The same, by position, for tallies that remember their slot (`PointsSlot`). The keys
-    /// are the very strings `pageSignalKeys` and `formSignalKeys` hand out, so checking a slot
+    /// are the very strings `pageSignalKeys` and `formSignals` hand out, so checking a slot
     /// against a tally's key is usually a pointer comparison.
     let signalTable: [(key: String, points: Double)]
     /// Signal keys by page category index and by known form type, built once.
