@@ -50,6 +50,9 @@ extension Daemon {
                 // The restored state reflects everything before these offsets: committing them is safe
                 // (an earlier run may have died before its last commit).
                 core.tasks[task] = TaskRuntime(suppress: suppress, next: inputs.map { offsets[$0]! }, sequence: restored[task]!.sequence + 1)
+                // Not ready until the loop has measured the new task's lag: without this, /readyz
+                // asked between the assignment and the loop's next look saw no lag and said ready.
+                for topic in inputs { core.lagUnknown.insert(KafkaPartition(topic: topic, partition: task)) }
                 core.restoringTasks -= 1
             }
             for topic in inputs { starts[KafkaPartition(topic: topic, partition: task)] = offsets[topic] }
