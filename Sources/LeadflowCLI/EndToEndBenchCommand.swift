@@ -13,7 +13,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         discussion: """
             Produces --events events for --accounts accounts to the three signal topics (64 partitions each, \
             so the embedded broker's ~5 MiB per partition drops nothing), then times (1) a plain librdkafka \
-            consumer in C reading the same topics with the same consumer settings (the reference) and (2) the \
+            consumer in C (in a child process with default allocator settings) reading the same topics with the same consumer settings (the reference) and (2) the \
             daemon (decode, score, route, publish, commit) from its first event to its last, and reports the \
             ratio (target ≥ 0.5) and process CPU per event (target ≤ 1 µs). Then writes and restores one \
             snapshot of the whole state (target ≤ 2 s each at 1,000,000 accounts) and reports peak RSS. \

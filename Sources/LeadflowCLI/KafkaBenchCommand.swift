@@ -9,8 +9,9 @@ struct KafkaBenchCommand: AsyncParsableCommand {
         commandName: "kafka",
         abstract: "Produce N small messages to the embedded broker and consume them back through a consumer group.",
         discussion: """
-            The ceiling is a plain librdkafka consumer loop in C, run in the same process over the same \
-            topic with the same consumer settings; Leadflow's consumer rate is printed as a ratio of it \
+            The ceiling is a plain librdkafka consumer loop in C, run in a child process with glibc's \
+            default allocator settings over the same topic with the same consumer settings; Leadflow's \
+            consumer rate is printed as a ratio of it \
             (target: at least 0.8). Rates are timed from the first message received to the last, so the \
             embedded broker's ~3 s group join is not counted.
             """
