@@ -145,7 +145,7 @@ public final class Daemon: Sendable {
         var lastOutputEndsRefresh = ContinuousClock.now
         var publishedAfterAssignments = 0
         while !stopRequested.withLock({ $0 }) {
-            let batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
+            var batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
             let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
             // An owned partition with nothing buffered is caught up when its end, as this instance
             // knows it without asking the broker (where the consumer last reached the end, or the
@@ -183,7 +183,7 @@ public final class Daemon: Sendable {
             }
             let outgoing = core.withLock { core in
                 applyDeliveries(to: &core)
-                accept(batch, into: &core)
+                accept(&batch, into: &core)
                 acceptReferences(references, into: &core)
                 let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
                 eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
@@ -246,15 +246,16 @@ public final class Daemon: Sendable {
         return idle
     }
 
-    /// Buffers polled messages in their task's per-topic queue.
-    private func accept(_ batch: [KafkaMessage], into core: inout DaemonCore) {
-        for message in batch {
-            // Through the values view: reading `tasks[key]` would copy the whole runtime out.
-            guard let topic = inputs.firstIndex(of: message.topic), let slot = core.tasks.index(forKey: message.partition) else { continue }
+    /// Buffers polled messages in their task's per-topic queue, moving them out of `batch`.
+    private func accept(_ batch: inout [KafkaMessage], into core: inout DaemonCore) {
+        for index in batch.indices {
+            guard let topic = inputs.firstIndex(of: batch[index].topic), let slot = core.tasks.index(forKey: batch[index].partition) else { continue }
+            let offset = batch[index].offset
             // A record the task's state already reflects (fetched before a reassignment) is never applied twice.
-            let next = core.tasks.values[slot].next[topic]
-            let lastBuffered = core.tasks.values[slot].queues[topic].lastOffset ?? -1
-            if message.offset < next || message.offset <= lastBuffered { continue }
+            let isNew = core.withTask(at: slot) { offset >= $0.next[topic] && offset > ($0.queues[topic].lastOffset ?? -1) }
+            guard isNew else { continue }
+            var message = KafkaMessage.vacant
+            swap(&message, &batch[index])
             core.tasks.values[slot].queues[topic].append(message)
         }
     }
@@ -275,7 +276,7 @@ public final class Daemon: Sendable {
         var heads = MergeHeads(capacity: tasks.count * inputs.count + (core.reference?.queues.count ?? 0))
         for task in tasks {
             for topic in inputs.indices {
-                if let key = core.tasks.values[core.tasks.index(forKey: task)!].queues[topic].firstMergeKey(topic: topic) {
+                if let key = core.withTask(at: core.tasks.index(forKey: task)!, { $0.queues[topic].firstMergeKey(topic: topic) }) {
                     heads.insert(MergeHeads.Head(key: key, task: task, topic: topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
@@ -313,10 +314,9 @@ public final class Daemon: Sendable {
                 next = core.reference!.queues[index].firstMergeKey(topic: topic)
             } else {
                 let slot = core.tasks.index(forKey: task)!
-                let message = core.tasks.values[slot].queues[topic].popFirst()!
-                run.append(PendingSignal(message: message, topic: topic, slot: slot))
+                run.append(PendingSignal(message: core.withTask(at: slot) { $0.queues[topic].popFirst()! }, topic: topic, slot: slot))
                 if run.count == Self.signalBatch { produced += apply(&run, core: &core) }
-                next = core.tasks.values[slot].queues[topic].firstMergeKey(topic: topic)
+                next = core.withTask(at: slot) { $0.queues[topic].firstMergeKey(topic: topic) }
             }
             if let next {
                 heads.replaceFirstKey(next)
@@ -326,7 +326,7 @@ public final class Daemon: Sendable {
             heads.removeFirst()
             produced += apply(&run, core: &core)
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
-            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.tasks.values[core.tasks.index(forKey: task)!].next[topic]
+            let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.withTask(at: core.tasks.index(forKey: task)!) { $0.next[topic] }
             if !isCaughtUp(partition, nextOffset) { break }
         }
         produced += apply(&run, core: &core)
@@ -346,17 +346,24 @@ public final class Daemon: Sendable {
     /// Applies the pending signals as one engine batch and empties `run`; returns what to publish.
     private func apply(_ run: inout [PendingSignal], core: inout DaemonCore) -> [Outgoing] {
         guard !run.isEmpty else { return [] }
-        let batch = run.map { pending in
-            Engine.BatchInput(
-                bytes: pending.message.value, clock: pending.message.timestamp.map { EventTime(milliseconds: $0.milliseconds) },
-                task: pending.message.partition)
+        // Elements are reached through a buffer pointer, which lends them in place: the array's
+        // own subscript and `map` copied each pending signal, message buffers and all.
+        let batch = run.withUnsafeBufferPointer { pending in
+            pending.indices.map { index in
+                Engine.BatchInput(
+                    bytes: pending[index].message.value,
+                    clock: pending[index].message.timestamp.map { EventTime(milliseconds: $0.milliseconds) },
+                    task: pending[index].message.partition)
+            }
         }
         var results: [Engine.Result] = []
         results.reserveCapacity(run.count)
         core.engine.process(batch: batch) { _, result in results.append(result) }
         var produced: [Outgoing] = []
-        for (pending, result) in zip(run, results) {
-            produced += record(result, of: pending.message, topic: pending.topic, slot: pending.slot, core: &core)
+        run.withUnsafeBufferPointer { pending in
+            for index in pending.indices {
+                produced += record(results[index], of: pending[index].message, topic: pending[index].topic, slot: pending[index].slot, core: &core)
+            }
         }
         run.removeAll(keepingCapacity: true)
         return produced

@@ -119,6 +119,13 @@ struct DaemonCore {
         inputTally = Array(repeating: [], count: inputs.count)
     }
 
+    /// The runtime of the task at `slot`, reached in place: `tasks.values[slot]` read as a value
+    /// copies the whole runtime out (retaining and releasing its queues, offsets and suppressed
+    /// ids), which the loop did several times per record.
+    mutating func withTask<R>(at slot: Dictionary<Int32, TaskRuntime>.Index, _ body: (inout TaskRuntime) -> R) -> R {
+        body(&tasks.values[slot])
+    }
+
     /// Counts one applied input of `type` from input topic `topic` (an index into `inputs`).
     mutating func tally(topic: Int, type: String) {
         if let slot = inputTally[topic].firstIndex(where: { $0.type == type }) {
