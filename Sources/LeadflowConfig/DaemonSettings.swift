@@ -12,6 +12,12 @@ public struct KafkaSettings: Sendable, Hashable {
     /// librdkafka properties passed through (TLS, SASL, tuning). A value of the form
     /// `${NAME}` is read from the environment variable NAME, so secrets stay out of the file.
     public var properties: [String: String] = [:]
+    /// Input fetched but not yet applied that the daemon holds in memory, in MiB. Beyond it,
+    /// partitions that already have input waiting stop fetching until half of it is applied;
+    /// partitions with none waiting keep fetching, since the merge may be waiting on them.
+    /// This bounds memory while one partition cannot be read (its leader is down, say).
+    /// Default: 256.
+    public var inputBufferMiB = 256
 
     public init() {}
 }
@@ -120,7 +126,9 @@ extension KafkaSettings: ConfigSection {
         fields.read("group_id", &groupID)
         fields.read("client_id", &clientID)
         fields.read("properties", &properties)
+        fields.read("input_buffer_mib", &inputBufferMiB)
         fields.check(!groupID.isEmpty, "group_id", "must not be empty")
+        fields.check(inputBufferMiB >= 1, "input_buffer_mib", "must be at least 1, got \(inputBufferMiB)")
     }
 }
 

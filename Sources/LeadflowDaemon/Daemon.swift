@@ -47,6 +47,8 @@ public final class Daemon: Sendable {
     /// `counters.eventsIn` as of the loop's last drain, readable without the state lock (which
     /// the loop holds for a whole drain): for progress displays and benchmarks that poll.
     private let eventsAppliedSoFar = Atomic<Int>(0)
+    /// Bytes of input buffered for the merge as of the loop's last look (see `InputBackPressure`).
+    private let inputBufferedSoFar = Atomic<Int>(0)
     /// Snapshot files are written here, one at a time in the order asked. Periodic snapshots
     /// are queued and the processing loop goes on (writing a million accounts takes over a
     /// second); revocation writes through the same queue and waits, so a task's writes never
@@ -86,6 +88,10 @@ public final class Daemon: Sendable {
 
     /// Inputs applied so far (as of the last drain), without taking the state lock.
     public var eventsApplied: Int { eventsAppliedSoFar.load(ordering: .relaxed) }
+
+    /// Bytes of input fetched and waiting for the merge (payloads plus a per-record allowance),
+    /// as of the loop's last look, without taking the state lock.
+    public var inputBufferedBytes: Int { inputBufferedSoFar.load(ordering: .relaxed) }
 
     public var counters: DaemonCounters {
         core.withLock { core in
@@ -144,6 +150,7 @@ public final class Daemon: Sendable {
         refreshOutputEnds(consumer: consumer)
         var lastOutputEndsRefresh = ContinuousClock.now
         var publishedAfterAssignments = 0
+        var backPressure = InputBackPressure(limit: configuration.kafka.inputBufferMiB * 1_048_576)
         while !stopRequested.withLock({ $0 }) {
             var batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
             let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
@@ -193,6 +200,7 @@ public final class Daemon: Sendable {
                 let id = try await producer.send(item.message)
                 core.withLock { $0.register(id: id, item) }
             }
+            holdInputWithinBound(&backPressure, consumer: consumer, referenceReader: referenceReader)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
@@ -228,6 +236,46 @@ public final class Daemon: Sendable {
         // Reaching the end before processing anything there means nothing was there to process.
         if let endReached { return next < 0 || next >= endReached }
         return nil
+    }
+
+    /// Pauses fetching on partitions holding input while the buffered input is over its bound,
+    /// and resumes them as `InputBackPressure` decides. Pausing and resuming do not block.
+    private func holdInputWithinBound(_ backPressure: inout InputBackPressure, consumer: KafkaConsumer, referenceReader: KafkaConsumer?) {
+        let (buffered, holding) = core.withLock { core -> (Int, Set<KafkaPartition>?) in
+            let buffered = core.bufferedInputBytes
+            return (buffered, backPressure.needsHolding(buffered: buffered) ? core.partitionsHoldingInput(inputs: inputs) : nil)
+        }
+        inputBufferedSoFar.store(buffered, ordering: .relaxed)
+        guard let holding else { return }
+        let wasPaused = !backPressure.paused.isEmpty
+        let (pause, resume) = backPressure.adjust(buffered: buffered, holding: holding)
+        let referenceTopic = options.configuration.topics.accounts
+        for (partitions, isPause) in [(pause, true), (resume, false)] where !partitions.isEmpty {
+            let reference = partitions.filter { $0.topic == referenceTopic }
+            let signals = partitions.filter { $0.topic != referenceTopic }
+            // A failure here costs memory or a delay, never data: logged, and tried again when
+            // the bound next changes its mind.
+            do {
+                if isPause {
+                    if !signals.isEmpty { try consumer.pause(signals) }
+                    if !reference.isEmpty { try referenceReader?.pause(reference) }
+                } else {
+                    if !signals.isEmpty { try consumer.resume(signals) }
+                    if !reference.isEmpty { try referenceReader?.resume(reference) }
+                }
+            } catch {
+                logger.warning("\(isPause ? "pausing" : "resuming") fetch failed", metadata: ["partitions": "\(partitions)", "error": "\(error)"])
+            }
+        }
+        if !wasPaused && !backPressure.paused.isEmpty {
+            logger.info(
+                "input buffer full: fetching paused on partitions with input waiting until the merge catches up",
+                metadata: [
+                    "buffered_mib": "\(buffered / 1_048_576)", "limit_mib": "\(backPressure.limit / 1_048_576)",
+                    "paused": "\(backPressure.paused.count)"])
+        } else if wasPaused && backPressure.paused.isEmpty {
+            logger.info("input buffer below half its bound: fetching resumed", metadata: ["buffered_mib": "\(buffered / 1_048_576)"])
+        }
     }
 
     /// Owned input partitions with nothing buffered, with the next offset to process there.

@@ -46,7 +46,7 @@ extension Daemon: AdminSource {
             }
             return (core.counters, DaemonMetrics.Gauges(
                 lag: core.lag, accounts: core.engine.state.accounts.count, producerQueueDepth: producer.inFlightCount,
-                lastSnapshot: core.lastSnapshot))
+                inputBufferedBytes: core.bufferedInputBytes, lastSnapshot: core.lastSnapshot))
         }
         metrics.publish(counters, gauges: gauges)
     }

@@ -119,6 +119,30 @@ struct DaemonCore {
         inputTally = Array(repeating: [], count: inputs.count)
     }
 
+    /// Bytes of input buffered for the merge, over every task and the reference topic.
+    var bufferedInputBytes: Int {
+        var total = 0
+        for runtime in tasks.values { for queue in runtime.queues { total += queue.bytes } }
+        for queue in reference?.queues ?? [] { total += queue.bytes }
+        return total
+    }
+
+    /// The partitions with input buffered for the merge.
+    func partitionsHoldingInput(inputs: [String]) -> Set<KafkaPartition> {
+        var holding = Set<KafkaPartition>()
+        for (task, runtime) in tasks {
+            for (index, queue) in runtime.queues.enumerated() where !queue.isEmpty {
+                holding.insert(KafkaPartition(topic: inputs[index], partition: task))
+            }
+        }
+        if let reference {
+            for (index, queue) in reference.queues.enumerated() where !queue.isEmpty {
+                holding.insert(KafkaPartition(topic: reference.topic, partition: Int32(index)))
+            }
+        }
+        return holding
+    }
+
     /// The runtime of the task at `slot`, reached in place: `tasks.values[slot]` read as a value
     /// copies the whole runtime out (retaining and releasing its queues, offsets and suppressed
     /// ids), which the loop did several times per record.

@@ -38,6 +38,8 @@ final class DaemonMetrics: Sendable {
         var lag: [KafkaPartition: Int64]
         var accounts: Int
         var producerQueueDepth: Int
+        /// Input fetched and waiting for the merge (see `InputBackPressure`).
+        var inputBufferedBytes: Int
         var lastSnapshot: SnapshotStats?
     }
 
@@ -71,6 +73,7 @@ final class DaemonMetrics: Sendable {
         }
         Gauge(label: "leadflow_accounts", factory: factory).record(gauges.accounts)
         Gauge(label: "leadflow_producer_queue_depth", factory: factory).record(gauges.producerQueueDepth)
+        Gauge(label: "leadflow_input_buffered_bytes", factory: factory).record(gauges.inputBufferedBytes)
         if let snapshot = gauges.lastSnapshot {
             Gauge(label: "leadflow_snapshot_duration_seconds", factory: factory).record(snapshot.seconds)
             Gauge(label: "leadflow_snapshot_bytes", factory: factory).record(snapshot.bytes)

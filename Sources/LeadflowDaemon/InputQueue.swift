@@ -7,6 +7,11 @@ import LeadflowKafka
 struct InputQueue: Sendable {
     private var messages: [KafkaMessage] = []
     private var head = 0
+    /// Memory the buffered messages hold, roughly: payloads plus a per-record allowance for
+    /// the message itself and its allocations (see `InputBackPressure`).
+    private(set) var bytes = 0
+
+    static func footprint(_ message: KafkaMessage) -> Int { message.value.count + (message.key?.count ?? 0) + 160 }
 
     var isEmpty: Bool { head >= messages.count }
     var count: Int { messages.count - head }
@@ -20,12 +25,16 @@ struct InputQueue: Sendable {
     /// The newest message buffered (taken or not), to skip records fetched twice.
     var lastOffset: Int64? { messages.last?.offset }
 
-    mutating func append(_ message: consuming KafkaMessage) { messages.append(message) }
+    mutating func append(_ message: consuming KafkaMessage) {
+        bytes += Self.footprint(message)
+        messages.append(message)
+    }
 
     mutating func popFirst() -> KafkaMessage? {
         guard !isEmpty else { return nil }
         var message = KafkaMessage.vacant
         swap(&message, &messages[head])
+        bytes -= Self.footprint(message)
         head += 1
         if head > 4_096 {
             messages.removeFirst(head)

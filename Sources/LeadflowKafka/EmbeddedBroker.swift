@@ -68,6 +68,14 @@ public final class EmbeddedBroker: Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "set broker \(id) up") }
     }
 
+    /// Makes `broker` the leader of one partition, or, with nil, leaves the partition without a
+    /// leader: it can then be neither read nor written, and its watermarks cannot be asked,
+    /// until a leader is set again. Its records are kept.
+    public func setPartitionLeader(_ topic: String, partition: Int32, broker: Int32?) throws {
+        let err = rd_kafka_mock_partition_set_leader(cluster.value, topic, partition, broker ?? -1)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdKafka(err, "set the leader of \(topic)[\(partition)]") }
+    }
+
     /// The next `errors.count` requests of this kind (to any broker) fail with these librdkafka
     /// error codes, in order.
     public func pushRequestErrors(_ api: APIKey, _ errors: [Int32]) {

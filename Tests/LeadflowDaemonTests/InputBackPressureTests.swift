@@ -1,0 +1,109 @@
+import Foundation
+import LeadflowConfig
+@testable import LeadflowDaemon
+import LeadflowKafka
+import Testing
+
+@Suite("Input held within its memory bound while the merge waits", .serialized, .timeLimit(.minutes(5)))
+struct InputBackPressureTests {
+    static func partition(_ topic: String, _ number: Int32) -> KafkaPartition { KafkaPartition(topic: topic, partition: number) }
+
+    @Test("over the bound, partitions holding input are paused; the ones the merge may wait on never are")
+    func pausesOnlyPartitionsHoldingInput() {
+        var bound = InputBackPressure(limit: 1_000)
+        let a = Self.partition("page-views", 0), b = Self.partition("page-views", 1), c = Self.partition("intent-surges", 1)
+        // Under the bound: nothing to do.
+        var step = bound.adjust(buffered: 900, holding: [a, b])
+        #expect(step.pause.isEmpty && step.resume.isEmpty)
+        // Over it: the partitions holding input stop; `c`, holding none, keeps fetching.
+        step = bound.adjust(buffered: 1_200, holding: [a, b])
+        #expect(step.pause == [a, b])
+        #expect(step.resume.isEmpty)
+        #expect(bound.paused == [a, b])
+        // Still over: nothing new to pause, nothing resumed.
+        step = bound.adjust(buffered: 1_100, holding: [a, b])
+        #expect(step.pause.isEmpty && step.resume.isEmpty)
+        // `b` ran dry while still over the bound: resumed at once, since the merge may now wait on it.
+        step = bound.adjust(buffered: 1_050, holding: [a])
+        #expect(step.resume == [b])
+        #expect(step.pause.isEmpty)
+        #expect(bound.paused == [a])
+        // Between half and the whole bound: `a` stays paused.
+        step = bound.adjust(buffered: 700, holding: [a, c])
+        #expect(step.pause.isEmpty && step.resume.isEmpty)
+        // At half the bound: everything resumes.
+        step = bound.adjust(buffered: 500, holding: [a, c])
+        #expect(step.resume == [a])
+        #expect(bound.paused.isEmpty)
+    }
+
+    @Test("the holding set is needed only over the bound or while something is paused")
+    func needsHoldingOnlyWhenItMatters() {
+        var bound = InputBackPressure(limit: 1_000)
+        #expect(!bound.needsHolding(buffered: 1_000))
+        #expect(bound.needsHolding(buffered: 1_001))
+        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0)])
+        #expect(bound.needsHolding(buffered: 10))
+    }
+
+    @Test("kafka.input_buffer_mib below 1 is a config problem naming the field")
+    func configValidation() throws {
+        let text = "version: 1\nkafka:\n  input_buffer_mib: 0\n"
+        #expect(throws: ConfigError.self) { try LeadflowConfiguration.parse(text, file: "test.yaml") }
+        do {
+            _ = try LeadflowConfiguration.parse(text, file: "test.yaml")
+        } catch let error as ConfigError {
+            #expect(error.problems.contains { $0.path == "kafka.input_buffer_mib" }, "\(error)")
+        }
+        #expect(try LeadflowConfiguration.parse("version: 1\n", file: "test.yaml").kafka.inputBufferMiB == 256)
+    }
+
+    /// Page views for a few domains (both partitions), one per second from a fixed start.
+    static func pageViews(count: Int) -> [String] {
+        (0..<count).map { index in
+            let padding = String(repeating: "x", count: 120)
+            return #"{"type":"page_view","event_id":"pv-\#(index)","occurred_at":\#(1_788_220_800_000 + Int64(index) * 1_000),"visitor_id":"v-\#(index % 40)","url":"https://example.com/blog/\#(padding)","account_domain":"d\#(index % 16).example.com"}"#
+        }
+    }
+
+    @Test("a partition that cannot be read stalls the merge; memory stays within the bound, and all input is applied once it is back")
+    func stalledPartitionKeepsMemoryBounded() async throws {
+        let harness = try DaemonHarness()
+        var configuration = try harness.configuration(name: "backpressure")
+        configuration.kafka.inputBufferMiB = 1
+        let lines = Self.pageViews(count: 30_000)
+        try harness.produceWithKcat(lines)
+        let payload = lines.reduce(0) { $0 + $1.utf8.count }
+        #expect(payload > 5 * 1_048_576, "the input must be several times the bound for the test to mean anything")
+        // One partition of another input topic loses its leader: it can be neither read nor
+        // asked its end, so the merge must wait for it.
+        try harness.broker.setPartitionLeader("intent-surges", partition: 1, broker: nil)
+
+        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try harness.directory(configuration)), logger: harness.logger)
+        let running = Task { try await daemon.run() }
+        var peak = 0
+        let stall = ContinuousClock.now + .seconds(8)
+        while ContinuousClock.now < stall {
+            peak = max(peak, daemon.inputBufferedBytes)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(daemon.eventsApplied == 0, "the merge went on without a partition it had to wait for")
+        // The bound is checked once per poll of up to 5,000 records, so it can be overshot by
+        // one poll's worth (about 1.5 MiB here); without it the whole input (over 5 MiB) piles up.
+        #expect(peak >= 1_048_576, "the stalled merge never filled the buffer: peak \(peak) bytes")
+        #expect(peak <= 3 * 1_048_576, "buffered input peaked at \(peak) bytes with a 1 MiB bound")
+
+        try harness.broker.setPartitionLeader("intent-surges", partition: 1, broker: 1)
+        let deadline = ContinuousClock.now + .seconds(90)
+        while daemon.eventsApplied < lines.count && ContinuousClock.now < deadline {
+            peak = max(peak, daemon.inputBufferedBytes)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        daemon.requestStop()
+        try await running.value
+        // Every record applied exactly once: paused partitions resumed where they stopped.
+        #expect(daemon.counters.eventsIn == lines.count)
+        #expect(daemon.counters.rejected == 0)
+        #expect(peak <= 3 * 1_048_576, "buffered input peaked at \(peak) bytes with a 1 MiB bound")
+    }
+}
