@@ -9,7 +9,10 @@ import Foundation
 /// 4 KiB. librdkafka decompresses each fetched batch into a buffer of a few MiB: served from a
 /// fresh mapping, every one costs the kernel zeroing new pages (slow on virtual machines), where
 /// a heap block is reused. glibc raises its mapping threshold by itself after the first such
-/// free, but only while no related tunable is set, so it is set here explicitly.
+/// free, but only while no related tunable is set, so it is set here explicitly, with the heap
+/// trim threshold glibc would then pair with it (twice the mapping threshold): left at its
+/// 128 KiB default, freed heap would go back to the kernel and come back as pages to zero.
+/// (bench kafka, Leadflow's consumer: 0.90-0.93 M msgs/s with it, 0.81-0.84 M without.)
 ///
 /// An earlier version also grew the heap 64 MiB at a time (`glibc.malloc.top_pad`): the engine
 /// alone ran 8% faster with it, but the daemon ran 20% slower end to end and a plain librdkafka
@@ -17,7 +20,7 @@ import Foundation
 /// raising. `LEADFLOW_HUGE_PAGES=off` opts out; tunables already set are respected; kernels with
 /// huge pages set to `never` simply ignore the request.
 enum HugePages {
-    static let tunables = ["glibc.malloc.hugetlb": "1", "glibc.malloc.mmap_threshold": "33554432"]
+    static let tunables = ["glibc.malloc.hugetlb": "1", "glibc.malloc.mmap_threshold": "33554432", "glibc.malloc.trim_threshold": "67108864"]
 
     static func enableByReexecuting() {
         #if os(Linux)
