@@ -253,8 +253,8 @@ public final class Daemon: Sendable {
         for (partitions, isPause) in [(pause, true), (resume, false)] where !partitions.isEmpty {
             let reference = partitions.filter { $0.topic == referenceTopic }
             let signals = partitions.filter { $0.topic != referenceTopic }
-            // A failure here costs memory or a delay, never data: logged, and tried again when
-            // the bound next changes its mind.
+            // A failure here costs memory (a pause that did not happen) or a delay (a resume
+            // that did not), never data; it is logged.
             do {
                 if isPause {
                     if !signals.isEmpty { try consumer.pause(signals) }
