@@ -188,19 +188,21 @@ public final class Daemon: Sendable {
                     queryInFlight.withLock { $0 = false }
                 }
             }
-            let outgoing = core.withLock { core in
+            let (outgoing, buffered, holding) = core.withLock { core in
                 applyDeliveries(to: &core)
                 accept(&batch, into: &core)
                 acceptReferences(references, into: &core)
                 let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
                 eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
-                return produced
+                // What is left buffered, while the lock is held anyway (see `InputBackPressure`).
+                let buffered = core.bufferedInputBytes
+                return (produced, buffered, backPressure.needsHolding(buffered: buffered) ? core.partitionsHoldingInput(inputs: inputs) : nil)
             }
             for item in outgoing {
                 let id = try await producer.send(item.message)
                 core.withLock { $0.register(id: id, item) }
             }
-            holdInputWithinBound(&backPressure, consumer: consumer, referenceReader: referenceReader)
+            holdInputWithinBound(&backPressure, buffered: buffered, holding: holding, consumer: consumer, referenceReader: referenceReader)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
@@ -239,12 +241,12 @@ public final class Daemon: Sendable {
     }
 
     /// Pauses fetching on partitions holding input while the buffered input is over its bound,
-    /// and resumes them as `InputBackPressure` decides. Pausing and resuming do not block.
-    private func holdInputWithinBound(_ backPressure: inout InputBackPressure, consumer: KafkaConsumer, referenceReader: KafkaConsumer?) {
-        let (buffered, holding) = core.withLock { core -> (Int, Set<KafkaPartition>?) in
-            let buffered = core.bufferedInputBytes
-            return (buffered, backPressure.needsHolding(buffered: buffered) ? core.partitionsHoldingInput(inputs: inputs) : nil)
-        }
+    /// and resumes them as `InputBackPressure` decides. `holding` is nil when the bound needs no
+    /// decision. Pausing and resuming do not block.
+    private func holdInputWithinBound(
+        _ backPressure: inout InputBackPressure, buffered: Int, holding: Set<KafkaPartition>?, consumer: KafkaConsumer,
+        referenceReader: KafkaConsumer?
+    ) {
         inputBufferedSoFar.store(buffered, ordering: .relaxed)
         guard let holding else { return }
         let wasPaused = !backPressure.paused.isEmpty
@@ -253,16 +255,13 @@ public final class Daemon: Sendable {
         for (partitions, isPause) in [(pause, true), (resume, false)] where !partitions.isEmpty {
             let reference = partitions.filter { $0.topic == referenceTopic }
             let signals = partitions.filter { $0.topic != referenceTopic }
+            let signalCall = isPause ? consumer.pause : consumer.resume
+            let referenceCall = isPause ? referenceReader?.pause : referenceReader?.resume
             // A failure here costs memory (a pause that did not happen) or a delay (a resume
             // that did not), never data; it is logged.
             do {
-                if isPause {
-                    if !signals.isEmpty { try consumer.pause(signals) }
-                    if !reference.isEmpty { try referenceReader?.pause(reference) }
-                } else {
-                    if !signals.isEmpty { try consumer.resume(signals) }
-                    if !reference.isEmpty { try referenceReader?.resume(reference) }
-                }
+                if !signals.isEmpty { try signalCall(signals) }
+                if !reference.isEmpty { try referenceCall?(reference) }
             } catch {
                 logger.warning("\(isPause ? "pausing" : "resuming") fetch failed", metadata: ["partitions": "\(partitions)", "error": "\(error)"])
             }
