@@ -10,21 +10,17 @@ public enum EventDecoder {
 
     public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<InputEvent, Rejection> {
         do {
-            var reader = JSONReader(bytes)
-            let members: [JSONReader.Member]
-            do { members = try reader.topLevelMembers() } catch {
-                throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "invalid JSON at byte \(error.offset): \(error.message)")
-            }
-            let fields = Fields(reader: reader, members: members)
-            let type = try fields.requiredString("type")
-            switch type {
-            case "page_view": return .success(.pageView(try pageView(fields)))
-            case "intent_surge": return .success(.intentSurge(try intentSurge(fields)))
-            case "form_submission": return .success(.formSubmission(try formSubmission(fields)))
-            default:
-                throw Rejection(
-                    .unknownEventType, field: "type", expected: "one of page_view, intent_surge, form_submission",
-                    found: Fields.quoted(type))
+            return try Fields.reading(bytes) { fields in
+                let type = try fields.requiredString(.type)
+                switch type {
+                case "page_view": return .success(.pageView(try pageView(fields)))
+                case "intent_surge": return .success(.intentSurge(try intentSurge(fields)))
+                case "form_submission": return .success(.formSubmission(try formSubmission(fields)))
+                default:
+                    throw Rejection(
+                        .unknownEventType, field: "type", expected: "one of page_view, intent_surge, form_submission",
+                        found: Fields.quoted(type))
+                }
             }
         } catch let rejection as Rejection {
             return .failure(rejection)
@@ -37,16 +33,12 @@ public enum EventDecoder {
     public static func decodeAccount(_ bytes: [UInt8]) -> Result<AccountRecord, Rejection> {
         bytes.withUnsafeBufferPointer { buffer in
             do {
-                var reader = JSONReader(buffer)
-                let members: [JSONReader.Member]
-                do { members = try reader.topLevelMembers() } catch let failure as JSONReader.Failure {
-                    throw Rejection(.malformedJSON, field: nil, expected: "a JSON object", found: "invalid JSON at byte \(failure.offset): \(failure.message)")
+                return try Fields.reading(buffer) { fields in
+                    if let type = try fields.optionalString(.type), type != "account" {
+                        throw Rejection(.invalidValue, field: "type", expected: "\"account\"", found: Fields.quoted(type))
+                    }
+                    return .success(try account(fields))
                 }
-                let fields = Fields(reader: reader, members: members)
-                if let type = try fields.optionalString("type"), type != "account" {
-                    throw Rejection(.invalidValue, field: "type", expected: "\"account\"", found: Fields.quoted(type))
-                }
-                return .success(try account(fields))
             } catch let rejection as Rejection {
                 return .failure(rejection)
             } catch {
@@ -56,50 +48,50 @@ public enum EventDecoder {
     }
 
     private static func common(_ fields: Fields) throws -> (String, EventTime) {
-        (try fields.requiredString("event_id", maxLength: 256), try fields.time("occurred_at"))
+        (try fields.requiredString(.eventID, maxLength: 256), try fields.time(.occurredAt))
     }
 
     private static func pageView(_ fields: Fields) throws -> PageView {
         let (eventID, occurredAt) = try common(fields)
-        try fields.checkPrefixedStrings("utm_")
+        try fields.checkUTMStrings()
         return PageView(
             eventID: eventID, occurredAt: occurredAt,
-            visitorID: try fields.requiredString("visitor_id", maxLength: 256),
-            url: try fields.requiredString("url", maxLength: 4_096, check: .url),
-            accountDomain: try fields.optionalString("account_domain", maxLength: 253, check: .domain),
-            ip: try fields.optionalString("ip", maxLength: 45, allowEmpty: false),
-            referrer: try fields.optionalString("referrer", maxLength: 4_096),
-            title: try fields.optionalString("title", maxLength: 1_024),
-            engagedMilliseconds: try fields.optionalInteger("engaged_ms", in: 0...86_400_000).map(Int64.init),
-            email: try fields.optionalString("email", maxLength: 320, check: .email))
+            visitorID: try fields.requiredString(.visitorID, maxLength: 256),
+            url: try fields.requiredString(.url, maxLength: 4_096, check: .url),
+            accountDomain: try fields.optionalString(.accountDomain, maxLength: 253, check: .domain),
+            ip: try fields.optionalString(.ip, maxLength: 45, allowEmpty: false),
+            referrer: try fields.optionalString(.referrer, maxLength: 4_096),
+            title: try fields.optionalString(.title, maxLength: 1_024),
+            engagedMilliseconds: try fields.optionalInteger(.engagedMilliseconds, in: 0...86_400_000).map(Int64.init),
+            email: try fields.optionalString(.email, maxLength: 320, check: .email))
     }
 
     private static func intentSurge(_ fields: Fields) throws -> IntentSurge {
         let (eventID, occurredAt) = try common(fields)
         return IntentSurge(
             eventID: eventID, occurredAt: occurredAt,
-            accountDomain: try fields.requiredString("account_domain", maxLength: 253, check: .domain),
-            topic: try fields.requiredString("topic", maxLength: 128),
-            score: try fields.requiredNumber("score", in: 0...100),
-            provider: try fields.optionalString("provider", maxLength: 128))
+            accountDomain: try fields.requiredString(.accountDomain, maxLength: 253, check: .domain),
+            topic: try fields.requiredString(.topic, maxLength: 128),
+            score: try fields.requiredNumber(.score, in: 0...100),
+            provider: try fields.optionalString(.provider, maxLength: 128))
     }
 
     private static func formSubmission(_ fields: Fields) throws -> FormSubmission {
         let (eventID, occurredAt) = try common(fields)
         return FormSubmission(
             eventID: eventID, occurredAt: occurredAt,
-            email: try fields.requiredString("email", maxLength: 320, check: .email),
-            formType: try fields.requiredString("form_type", maxLength: 64, check: .identifier),
-            visitorID: try fields.optionalString("visitor_id", maxLength: 256),
-            jobTitle: try fields.optionalString("job_title", maxLength: 256, allowEmpty: true),
-            seniority: try fields.optionalString("seniority", maxLength: 64, allowEmpty: true),
-            company: try fields.optionalString("company", maxLength: 256, allowEmpty: true),
-            country: try fields.optionalString("country", maxLength: 2, check: .countryCode),
-            consent: try fields.optionalBool("consent"))
+            email: try fields.requiredString(.email, maxLength: 320, check: .email),
+            formType: try fields.requiredString(.formType, maxLength: 64, check: .identifier),
+            visitorID: try fields.optionalString(.visitorID, maxLength: 256),
+            jobTitle: try fields.optionalString(.jobTitle, maxLength: 256, allowEmpty: true),
+            seniority: try fields.optionalString(.seniority, maxLength: 64, allowEmpty: true),
+            company: try fields.optionalString(.company, maxLength: 256, allowEmpty: true),
+            country: try fields.optionalString(.country, maxLength: 2, check: .countryCode),
+            consent: try fields.optionalBool(.consent))
     }
 
     private static func account(_ fields: Fields) throws -> AccountRecord {
-        let lifecycleText = try fields.optionalString("lifecycle")
+        let lifecycleText = try fields.optionalString(.lifecycle)
         var lifecycle: AccountRecord.Lifecycle?
         if let lifecycleText {
             guard let value = AccountRecord.Lifecycle(rawValue: lifecycleText) else {
@@ -109,17 +101,17 @@ public enum EventDecoder {
             }
             lifecycle = value
         }
-        let domains = try fields.requiredStringArray("domains", check: .domain, minItems: 1)
+        let domains = try fields.requiredStringArray(.domains, check: .domain, minItems: 1)
         return AccountRecord(
-            accountID: try fields.requiredString("account_id", maxLength: 256),
+            accountID: try fields.requiredString(.accountID, maxLength: 256),
             domains: domains,
-            name: try fields.requiredString("name", maxLength: 512, allowEmpty: true),
-            industry: try fields.requiredString("industry", maxLength: 128, allowEmpty: true),
-            employees: try fields.requiredInteger("employees", in: 0...100_000_000),
-            annualRevenue: try fields.requiredNumber("annual_revenue", in: 0...1e15),
-            country: try fields.requiredString("country", maxLength: 2, check: .countryCode),
-            technologies: try fields.requiredStringArray("technologies", check: nil, minItems: 0),
-            ownerID: try fields.optionalString("owner_id", maxLength: 256),
+            name: try fields.requiredString(.name, maxLength: 512, allowEmpty: true),
+            industry: try fields.requiredString(.industry, maxLength: 128, allowEmpty: true),
+            employees: try fields.requiredInteger(.employees, in: 0...100_000_000),
+            annualRevenue: try fields.requiredNumber(.annualRevenue, in: 0...1e15),
+            country: try fields.requiredString(.country, maxLength: 2, check: .countryCode),
+            technologies: try fields.requiredStringArray(.technologies, check: nil, minItems: 0),
+            ownerID: try fields.optionalString(.ownerID, maxLength: 256),
             lifecycle: lifecycle)
     }
 }
@@ -127,7 +119,41 @@ public enum EventDecoder {
 /// Typed access to the top-level members of one document, with the schema's checks.
 private struct Fields {
     let reader: JSONReader
-    let members: [JSONReader.Member]
+    /// The value of the last member of each known name (as JSON parsers that keep one value
+    /// do), by `FieldName.rawValue`; members of other names are read, checked and set aside.
+    /// Scratch memory on the stack, valid while `reading` runs.
+    private let known: UnsafeMutableBufferPointer<JSONReader.Value?>
+    /// The first member, in document order, named `utm_…` whose value is neither a string nor
+    /// null: page views may carry any `utm_` field, but only as a string.
+    private let firstNonStringUTM: JSONReader.Member?
+
+    /// Reads one document, filing each member under its name, and hands the fields to `body`.
+    /// The table lives on the stack: a struct holding it inline was copied on every call.
+    static func reading<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Fields) throws -> T) throws -> T {
+        try withUnsafeTemporaryAllocation(of: JSONReader.Value?.self, capacity: FieldName.count) { known in
+            known.initialize(repeating: nil)
+            // Names are looked up through a second reader of the same bytes: the first is busy reading.
+            let names = JSONReader(bytes)
+            var reader = names
+            var firstNonStringUTM: JSONReader.Member?
+            do {
+                try reader.readObject { member in
+                    if let name = names.fieldName(member) {
+                        known[name.rawValue] = member.value
+                    } else if firstNonStringUTM == nil, names.keyHasPrefix(member, "utm_") {
+                        switch member.value {
+                        case .string, .null: break
+                        default: firstNonStringUTM = member
+                        }
+                    }
+                }
+            } catch let failure as JSONReader.Failure {
+                throw Rejection(
+                    .malformedJSON, field: nil, expected: "a JSON object", found: "invalid JSON at byte \(failure.offset): \(failure.message)")
+            }
+            return try body(Fields(reader: names, known: known, firstNonStringUTM: firstNonStringUTM))
+        }
+    }
 
     /// String formats the schemas constrain with a pattern.
     enum Check {
@@ -176,11 +202,8 @@ private struct Fields {
         return "\"" + clipped + "\""
     }
 
-    /// The member with this name (the last one, as JSON parsers that keep one value do).
-    func value(_ name: StaticString) -> JSONReader.Value? {
-        for member in members.reversed() where reader.key(member, is: name) { return member.value }
-        return nil
-    }
+    /// The member with this name (the last one).
+    func value(_ name: FieldName) -> JSONReader.Value? { known[name.rawValue] }
 
     func describe(_ value: JSONReader.Value) -> String {
         switch value {
@@ -197,14 +220,14 @@ private struct Fields {
         number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
     }
 
-    func requiredString(_ name: StaticString, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil) throws -> String {
+    func requiredString(_ name: FieldName, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil) throws -> String {
         guard let value = try optionalString(name, maxLength: maxLength, allowEmpty: allowEmpty, check: check, nullable: false) else {
             throw Rejection(.missingField, field: "\(name)", expected: check?.expected ?? "a string", found: "nothing")
         }
         return value
     }
 
-    func optionalString(_ name: StaticString, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil, nullable: Bool = true) throws -> String? {
+    func optionalString(_ name: FieldName, maxLength: Int = 1_024, allowEmpty: Bool = false, check: Check? = nil, nullable: Bool = true) throws -> String? {
         guard let value = value(name) else { return nil }
         if case .null = value, nullable { return nil }
         guard case .string(let range, let escaped) = value else {
@@ -226,7 +249,7 @@ private struct Fields {
         return text
     }
 
-    func time(_ name: StaticString) throws -> EventTime {
+    func time(_ name: FieldName) throws -> EventTime {
         guard let value = value(name) else {
             throw Rejection(.missingField, field: "\(name)", expected: "an RFC 3339 timestamp or epoch milliseconds", found: "nothing")
         }
@@ -251,7 +274,7 @@ private struct Fields {
         }
     }
 
-    func requiredNumber(_ name: StaticString, in range: ClosedRange<Double>) throws -> Double {
+    func requiredNumber(_ name: FieldName, in range: ClosedRange<Double>) throws -> Double {
         guard let value = value(name) else { throw Rejection(.missingField, field: "\(name)", expected: "a number", found: "nothing") }
         guard case .number(let number, _) = value else {
             throw Rejection(.wrongType, field: "\(name)", expected: "a number", found: describe(value))
@@ -265,14 +288,14 @@ private struct Fields {
         return number
     }
 
-    func requiredInteger(_ name: StaticString, in range: ClosedRange<Int>) throws -> Int {
+    func requiredInteger(_ name: FieldName, in range: ClosedRange<Int>) throws -> Int {
         guard let value = try optionalInteger(name, in: range, nullable: false) else {
             throw Rejection(.missingField, field: "\(name)", expected: "an integer", found: "nothing")
         }
         return value
     }
 
-    func optionalInteger(_ name: StaticString, in range: ClosedRange<Int>, nullable: Bool = true) throws -> Int? {
+    func optionalInteger(_ name: FieldName, in range: ClosedRange<Int>, nullable: Bool = true) throws -> Int? {
         guard let value = value(name) else { return nil }
         if case .null = value, nullable { return nil }
         guard case .number(let number, let isInteger) = value, isInteger || number == number.rounded() else {
@@ -286,7 +309,7 @@ private struct Fields {
         return Int(number)
     }
 
-    func optionalBool(_ name: StaticString) throws -> Bool? {
+    func optionalBool(_ name: FieldName) throws -> Bool? {
         guard let value = value(name) else { return nil }
         switch value {
         case .null: return nil
@@ -295,7 +318,7 @@ private struct Fields {
         }
     }
 
-    func requiredStringArray(_ name: StaticString, check: Check?, minItems: Int) throws -> [String] {
+    func requiredStringArray(_ name: FieldName, check: Check?, minItems: Int) throws -> [String] {
         guard let value = value(name) else {
             throw Rejection(.missingField, field: "\(name)", expected: "an array of strings", found: "nothing")
         }
@@ -319,15 +342,10 @@ private struct Fields {
         return strings
     }
 
-    /// Members whose names start with `prefix` (e.g. `utm_`) must be strings.
-    func checkPrefixedStrings(_ prefix: StaticString) throws {
-        for member in members where reader.keyHasPrefix(member, prefix) {
-            switch member.value {
-            case .string, .null: continue
-            default:
-                let name = reader.string(member.key, escaped: member.keyEscaped)
-                throw Rejection(.wrongType, field: name, expected: "a string", found: describe(member.value))
-            }
-        }
+    /// Members named `utm_…` must be strings (or null).
+    func checkUTMStrings() throws {
+        guard let member = firstNonStringUTM else { return }
+        let name = reader.string(member.key, escaped: member.keyEscaped)
+        throw Rejection(.wrongType, field: name, expected: "a string", found: describe(member.value))
     }
 }

@@ -41,14 +41,13 @@ struct JSONReader {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    /// Reads a document that must be one object, returning its members in order.
-    mutating func topLevelMembers() throws(Failure) -> [Member] {
+    /// Reads a document that must be one object, handing each member to `visit` in document
+    /// order. The whole document is read (and its syntax checked) before this returns.
+    mutating func readObject(_ visit: (Member) -> Void) throws(Failure) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
             throw Failure(offset: index, message: index < bytes.count ? "the document is not an object" : "empty input")
         }
-        var members: [Member] = []
-        members.reserveCapacity(12)
         index += 1
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
@@ -62,7 +61,7 @@ struct JSONReader {
                 guard peek() == UInt8(ascii: ":") else { throw Failure(offset: index, message: "expected ':'") }
                 index += 1
                 let value = try readValue(depth: 1)
-                members.append(Member(key: key, keyEscaped: escaped, value: value))
+                visit(Member(key: key, keyEscaped: escaped, value: value))
                 skipWhitespace()
                 guard let next = peek() else { throw Failure(offset: index, message: "unterminated object") }
                 index += 1
@@ -72,7 +71,6 @@ struct JSONReader {
         }
         skipWhitespace()
         guard index == bytes.count else { throw Failure(offset: index, message: "unexpected data after the object") }
-        return members
     }
 
     /// The values of an array found earlier by this reader (already validated).
@@ -132,16 +130,9 @@ struct JSONReader {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Whether a member name equals `name` (names with escapes never match a plain schema name).
-    func key(_ member: Member, is name: StaticString) -> Bool {
-        guard !member.keyEscaped, member.key.count == name.utf8CodeUnitCount else { return false }
-        let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
-        var offset = 0
-        for position in member.key {
-            if bytes[position] != expected[offset] { return false }
-            offset += 1
-        }
-        return true
+    /// The known field a member name is (names with escapes never match a plain schema name).
+    func fieldName(_ member: Member) -> FieldName? {
+        member.keyEscaped ? nil : FieldName.named(UnsafeBufferPointer(rebasing: bytes[member.key]))
     }
 
     func keyHasPrefix(_ member: Member, _ prefix: StaticString) -> Bool {
