@@ -14,13 +14,22 @@ import Foundation
 /// 128 KiB default, freed heap would go back to the kernel and come back as pages to zero.
 /// (bench kafka, Leadflow's consumer: 0.90-0.93 M msgs/s with it, 0.81-0.84 M without.)
 ///
-/// An earlier version also grew the heap 64 MiB at a time (`glibc.malloc.top_pad`): the engine
-/// alone ran 8% faster with it, but the daemon ran 20% slower end to end and a plain librdkafka
-/// consumer in the same process half as fast, because setting it disables that threshold
-/// raising. `LEADFLOW_HUGE_PAGES=off` opts out; tunables already set are respected; kernels with
-/// huge pages set to `never` simply ignore the request.
+/// The heap also grows 64 MiB at a time (`glibc.malloc.top_pad`): glibc asks for huge pages only
+/// on growth of at least one huge page, so with its 128 KiB default the heap the accounts live
+/// in stayed on 4 KiB pages, and each growth was a system call. (bench core at 1M accounts,
+/// seven alternating runs pinned to one core: median 302,000 events/s with it, 240,000 without,
+/// and 411 bytes/account against 446; bench e2e daemon median 159,000 against 155,000 events/s,
+/// within the spread.) An earlier version set it without the mapping threshold, which disabled
+/// glibc's own raising of that threshold and slowed the daemon end to end; tried then with the
+/// threshold but without the trim threshold, the daemon also measured slower (208-230k against
+/// 286-355k events/s over 400,000 events), which the runs above, with all three, did not show.
+/// `LEADFLOW_HUGE_PAGES=off` opts out; tunables already set are respected; kernels with huge
+/// pages set to `never` ignore the request.
 enum HugePages {
-    static let tunables = ["glibc.malloc.hugetlb": "1", "glibc.malloc.mmap_threshold": "33554432", "glibc.malloc.trim_threshold": "67108864"]
+    static let tunables = [
+        "glibc.malloc.hugetlb": "1", "glibc.malloc.mmap_threshold": "33554432", "glibc.malloc.trim_threshold": "67108864",
+        "glibc.malloc.top_pad": "67108864",
+    ]
 
     static func enableByReexecuting() {
         #if os(Linux)
