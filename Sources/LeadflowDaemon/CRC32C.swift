@@ -44,4 +44,50 @@ enum CRC32C {
     }
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 { bytes.withUnsafeBytes { checksum($0) } }
+
+    /// The checksum of `first` followed by `second`, from their two checksums and the second's
+    /// length, without their bytes.
+    ///
+    /// A snapshot's body is checksummed as it streams to disk, but its length is written before
+    /// it, so the checksum of the whole file is put together at the end. The CRC is linear:
+    /// appending `n` bytes multiplies the first part's remainder by x^(8n) modulo the polynomial
+    /// and adds the second part's; the initial and final inversions cancel.
+    static func combine(_ first: UInt32, _ second: UInt32, secondLength: Int) -> UInt32 {
+        precondition(secondLength >= 0, "a length is never negative")
+        return multiply(power(ofByteCount: secondLength), first) ^ second
+    }
+
+    private static let polynomial: UInt32 = 0x82F6_3B78
+
+    /// `a · b` modulo the polynomial. Both are in the CRC's reflected order, so the top bit is
+    /// the coefficient of x⁰ and shifting right multiplies by x.
+    private static func multiply(_ a: UInt32, _ b: UInt32) -> UInt32 {
+        var product: UInt32 = 0
+        var multiple = b
+        for bit in (0..<32).reversed() {
+            if a >> bit & 1 == 1 { product ^= multiple }
+            multiple = multiple & 1 == 1 ? (multiple >> 1) ^ polynomial : multiple >> 1
+        }
+        return product
+    }
+
+    /// x^(2^k) modulo the polynomial, for k = 0, 1, …: enough for any `Int` count of bytes.
+    private static let powersOfTwo: [UInt32] = {
+        var powers: [UInt32] = [1 << 30]
+        while powers.count < 67 { powers.append(multiply(powers[powers.count - 1], powers[powers.count - 1])) }
+        return powers
+    }()
+
+    /// x^(8 · count) modulo the polynomial: what appending `count` bytes multiplies by.
+    private static func power(ofByteCount count: Int) -> UInt32 {
+        var result: UInt32 = 1 << 31
+        var remaining = UInt64(count)
+        var exponent = 3
+        while remaining != 0 {
+            if remaining & 1 == 1 { result = multiply(powersOfTwo[exponent], result) }
+            remaining >>= 1
+            exponent += 1
+        }
+        return result
+    }
 }

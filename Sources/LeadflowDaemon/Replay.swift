@@ -248,7 +248,7 @@ public final class Replay: Sendable {
             throw ReplayError.snapshot("--from-snapshot \(path): no such file or folder")
         }
         if !isDirectory.boolValue {
-            do { return [try Snapshot.decode(try SnapshotStore.read(path))] } catch {
+            do { return [try SnapshotStore.load(path)] } catch {
                 throw ReplayError.snapshot("--from-snapshot \(path): \(error)")
             }
         }

@@ -48,24 +48,61 @@ public struct Snapshot: Sendable {
         self.state = state
     }
 
+    /// The whole snapshot in memory (for inspection and tests; `SnapshotStore` streams it).
     public func encoded() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        _ = try encode { bytes.append(contentsOf: $0) } patchLength: { length, offset in
+            bytes.replaceSubrange(offset..<(offset + length.count), with: length)
+        }
+        return bytes
+    }
+
+    /// How much of the body is encoded before it is handed on: small enough to still be in cache
+    /// when it is checksummed, large enough that the system calls writing it do not add up.
+    public static let pieceSize = 1 << 20
+
+    /// Encodes the snapshot front to back, handing its bytes to `write` in pieces, and returns
+    /// its size.
+    ///
+    /// The body's length comes before the body but is known only after it, so once the body is
+    /// done the length goes to `patchLength` with its offset, and the checksum of the whole is
+    /// put together from the checksums of the parts. Encoding the whole file in memory first
+    /// held hundreds of megabytes at a million accounts, all of it fresh pages to fault in.
+    public func encode(
+        piecesOf pieceSize: Int = Snapshot.pieceSize, write: (UnsafeRawBufferPointer) throws -> Void,
+        patchLength: (_ bytes: UnsafeRawBufferPointer, _ offset: Int) throws -> Void
+    ) throws -> Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let header = Array(try encoder.encode(self.header))
-        var writer = ByteWriter(capacity: Self.magic.count + 24 + header.count + StateCodec.estimatedSize(state))
-        writer.raw(Self.magic)
-        writer.u32(StateCodec.formatVersion)
-        writer.u32(UInt32(header.count))
-        writer.raw(header)
-        // The body is encoded in place; its length is filled in once known.
-        let lengthOffset = writer.count
-        writer.u64(0)
-        StateCodec.encode(state, into: &writer)
-        writer.patchU64(UInt64(writer.count - lengthOffset - 8), at: lengthOffset)
-        var bytes = writer.takeBytes()
-        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
-        withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
-        return bytes
+        var prefix = ByteWriter(capacity: Self.magic.count + 16 + header.count)
+        prefix.raw(Self.magic)
+        prefix.u32(StateCodec.formatVersion)
+        prefix.u32(UInt32(header.count))
+        prefix.raw(header)
+        let lengthOffset = prefix.count
+        prefix.u64(0)
+        var prefixChecksum: UInt32 = 0
+        try prefix.drain { bytes in
+            prefixChecksum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<lengthOffset]))
+            try write(bytes)
+        }
+        var bodyChecksum: UInt32 = 0
+        var bodyLength = 0
+        func piece(_ bytes: UnsafeRawBufferPointer) throws {
+            bodyChecksum = CRC32C.checksum(bytes, seed: bodyChecksum)
+            bodyLength += bytes.count
+            try write(bytes)
+        }
+        var body = ByteWriter(capacity: min(pieceSize, Self.pieceSize) * 2)
+        try StateCodec.encode(state, into: &body, piecesOf: pieceSize, flush: piece)
+        try body.drain(piece)
+        let length = withUnsafeBytes(of: UInt64(bodyLength).littleEndian) { Array($0) }
+        try length.withUnsafeBytes { try patchLength($0, lengthOffset) }
+        let throughLength = length.withUnsafeBytes { CRC32C.checksum($0, seed: prefixChecksum) }
+        let checksum = CRC32C.combine(throughLength, bodyChecksum, secondLength: bodyLength)
+        try withUnsafeBytes(of: checksum.littleEndian) { try write($0) }
+        return lengthOffset + 8 + bodyLength + 4
     }
 
     public struct Invalid: Error, CustomStringConvertible {
@@ -74,12 +111,17 @@ public struct Snapshot: Sendable {
 
     /// Parses and verifies a snapshot; any damage is an `Invalid` error saying what is wrong.
     public static func decode(_ bytes: [UInt8], headerOnly: Bool = false) throws -> Snapshot {
+        try decode(ByteSource(copying: bytes), headerOnly: headerOnly)
+    }
+
+    public static func decode(_ source: ByteSource, headerOnly: Bool = false) throws -> Snapshot {
+        let bytes = source.bytes
         guard bytes.count >= magic.count + 4 + 4 + 8 + 4 else { throw Invalid(description: "file is \(bytes.count) bytes: truncated") }
         guard Array(bytes[0..<magic.count]) == magic else { throw Invalid(description: "not a Leadflow snapshot (bad magic)") }
         let stored = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
-        let actual = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
+        let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
         guard stored == actual else { throw Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
-        var reader = ByteReader(bytes: bytes, offset: magic.count, end: bytes.count - 4)
+        var reader = ByteReader(source: source, offset: magic.count, end: bytes.count - 4)
         let version = try reader.u32()
         let readable = StateCodec.readableVersions
         guard readable.contains(version) else {
@@ -135,25 +177,25 @@ public struct SnapshotStore: Sendable {
     /// (disk full, permission denied) the previous snapshots are untouched.
     public func write(_ snapshot: Snapshot) throws -> (path: String, bytes: Int) {
         try createDirectory()
-        let bytes = try snapshot.encoded()
         let path = directory + "/" + name(task: snapshot.header.task, sequence: snapshot.header.sequence)
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw WriteFailure(path: temporary, reason: String(cString: strerror(errno))) }
-        var written = 0
-        let failure: String? = bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let result = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 { return String(cString: strerror(errno)) }
-                written += result
+        let size: Int
+        do {
+            // Written as it is encoded: the file system takes each piece while the next is built.
+            size = try snapshot.encode { bytes in
+                try Self.write(bytes, to: descriptor, at: nil, path: temporary)
+            } patchLength: { bytes, offset in
+                try Self.write(bytes, to: descriptor, at: offset, path: temporary)
             }
-            return fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
+            guard fsync(descriptor) == 0 else { throw WriteFailure(path: temporary, reason: String(cString: strerror(errno))) }
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
         }
         close(descriptor)
-        if let failure {
-            unlink(temporary)
-            throw WriteFailure(path: temporary, reason: failure)
-        }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
@@ -165,7 +207,133 @@ public struct SnapshotStore: Sendable {
             close(directoryDescriptor)
         }
         for old in files(task: snapshot.header.task).dropFirst(keep) { unlink(old.path) }
-        return (path, bytes.count)
+        return (path, size)
+    }
+
+    /// All of `bytes`, at the file's position or at `offset`, retrying short writes.
+    private static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: Int?, path: String) throws(WriteFailure) {
+        var written = 0
+        while written < bytes.count {
+            let remaining = bytes.count - written
+            let result = if let offset {
+                pwrite(descriptor, bytes.baseAddress! + written, remaining, off_t(offset + written))
+            } else {
+                Foundation.write(descriptor, bytes.baseAddress! + written, remaining)
+            }
+            if result < 0 && errno == EINTR { continue }
+            guard result > 0 else { throw WriteFailure(path: path, reason: result == 0 ? "no bytes written" : String(cString: strerror(errno))) }
+            written += result
+        }
+    }
+
+    /// Reads and verifies a snapshot file, its body a few blocks at a time (see
+    /// `StateCodec.decode(length:version:reading:)`): the same checks as `Snapshot.decode`, but
+    /// without first reading the whole file into memory. The checksum is verified once the body
+    /// is decoded; a damaged file that fails to decode before that is reported as a checksum
+    /// mismatch when it is one, as `Snapshot.decode` would.
+    public static func load(_ path: String) throws -> Snapshot {
+        var file = try FileInput(path: path)
+        defer { file.close() }
+        let fixed = Snapshot.magic.count + 4 + 4 + 8 + 4
+        guard file.size >= fixed else { throw Snapshot.Invalid(description: "file is \(file.size) bytes: truncated") }
+        do {
+            var prefix = ByteReader(source: try file.next(Snapshot.magic.count + 8))
+            guard try prefix.raw(Snapshot.magic.count) == Snapshot.magic else { throw Snapshot.Invalid(description: "not a Leadflow snapshot (bad magic)") }
+            let version = try prefix.u32()
+            let readable = StateCodec.readableVersions
+            guard readable.contains(version) else {
+                throw Snapshot.Invalid(description: "format version \(version); this Leadflow reads \(readable.lowerBound) to \(readable.upperBound)")
+            }
+            let headerLength = Int(try prefix.u32())
+            guard headerLength <= file.size - fixed else { throw Snapshot.Invalid(description: "header length \(headerLength) exceeds the file") }
+            let headerSource = try file.next(headerLength)
+            let header = try JSONDecoder().decode(Snapshot.Header.self, from: Data(headerSource.bytes))
+            var lengthField = ByteReader(source: try file.next(8))
+            let bodyLength = Int(try lengthField.u64())
+            guard bodyLength == file.size - file.position - 4 else {
+                throw Snapshot.Invalid(description: "body length \(bodyLength) does not match the \(file.size - file.position - 4) bytes before the checksum")
+            }
+            let state = try StateCodec.decode(length: bodyLength, version: version) { try file.next($0) }
+            let actual = file.checksum
+            var trailer = ByteReader(source: try file.next(4))
+            let stored = try trailer.u32()
+            guard stored == actual else { throw Snapshot.Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
+            return Snapshot(header: header, state: state)
+        } catch let failure as ReadFailure {
+            throw failure
+        } catch {
+            if let mismatch = file.checksumMismatch() { throw Snapshot.Invalid(description: mismatch) }
+            throw error
+        }
+    }
+
+    /// A snapshot file read front to back in pieces, each checksummed as it arrives.
+    private struct FileInput {
+        let path: String
+        let descriptor: Int32
+        let size: Int
+        private(set) var position = 0
+        /// CRC-32C of the bytes read so far.
+        private(set) var checksum: UInt32 = 0
+
+        init(path: String) throws(ReadFailure) {
+            self.path = path
+            descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { throw ReadFailure(path: path, reason: String(cString: strerror(errno))) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else {
+                let reason = String(cString: strerror(errno))
+                Foundation.close(descriptor)
+                throw ReadFailure(path: path, reason: reason)
+            }
+            size = Int(status.st_size)
+        }
+
+        func close() { Foundation.close(descriptor) }
+
+        /// Exactly the next `count` bytes.
+        mutating func next(_ count: Int) throws -> ByteSource {
+            guard count >= 0, count <= size - position else {
+                throw Snapshot.Invalid(description: "truncated: needed \(count) bytes at offset \(position) of \(size)")
+            }
+            let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 16)
+            var filled = 0
+            while filled < count {
+                let result = pread(descriptor, memory.baseAddress! + filled, count - filled, off_t(position + filled))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else {
+                    memory.deallocate()
+                    throw ReadFailure(path: path, reason: result == 0 ? "the file ended early (changed while read?)" : String(cString: strerror(errno)))
+                }
+                filled += result
+            }
+            let bytes = UnsafeRawBufferPointer(rebasing: memory[0..<count])
+            checksum = CRC32C.checksum(bytes, seed: checksum)
+            position += count
+            return ByteSource(adopting: bytes) { UnsafeMutableRawPointer(mutating: $0.baseAddress!).deallocate() }
+        }
+
+        /// Why the file's checksum does not match, read again from the start; nil when it
+        /// matches or the file cannot be read.
+        func checksumMismatch() -> String? {
+            guard size >= 4 else { return nil }
+            var checksum: UInt32 = 0
+            var stored: UInt32 = 0
+            let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { piece.deallocate() }
+            var offset = 0
+            while offset < size {
+                let result = pread(descriptor, piece.baseAddress!, min(piece.count, size - offset), off_t(offset))
+                if result < 0 && errno == EINTR { continue }
+                guard result > 0 else { return nil }
+                let read = UnsafeRawBufferPointer(rebasing: piece[0..<result])
+                let checked = max(0, min(result, size - 4 - offset))
+                checksum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: read[0..<checked]), seed: checksum)
+                for index in checked..<result { stored |= UInt32(read[index]) << (8 * UInt32(offset + index - (size - 4))) }
+                offset += result
+            }
+            return stored == checksum ? nil : "checksum mismatch (stored \(stored), computed \(checksum)): truncated or corrupted"
+        }
     }
 
     /// The newest valid snapshot of a task. Damaged files are reported through `onDamaged`,
@@ -174,7 +342,7 @@ public struct SnapshotStore: Sendable {
     public func loadLatest(task: Int32, setAside: Bool = true, onDamaged: (String, String) -> Void) -> Snapshot? {
         for file in files(task: task) {
             do {
-                return try Snapshot.decode(try Self.read(file.path))
+                return try Self.load(file.path)
             } catch {
                 onDamaged(file.path, "\(error)")
                 if setAside { rename(file.path, file.path + ".corrupt") }

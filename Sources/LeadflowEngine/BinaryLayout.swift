@@ -19,6 +19,14 @@ public struct ByteWriter {
         return result
     }
 
+    /// Hands the bytes written so far to `body` and empties the writer, keeping its buffer: a
+    /// writer streaming to a file reuses the same memory for every piece.
+    public mutating func drain(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let written = count
+        count = 0
+        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<written])) }
+    }
+
     private mutating func reserve(_ extra: Int) {
         guard buffer.count - count < extra else { return }
         buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, extra)))
@@ -87,17 +95,51 @@ public struct ByteWriter {
     }
 }
 
-/// Reads what `ByteWriter` wrote from `bytes[offset..<end]`, failing (never trapping) on
+/// Bytes to decode, held still in memory for as long as any reader of them lives: a copy of an
+/// array, or memory its creator hands over with how to release it (a mapped file, say, so a
+/// snapshot of hundreds of megabytes is read where the file system already holds it instead of
+/// being copied into fresh memory first).
+public final class ByteSource: @unchecked Sendable {
+    // Unchecked: the bytes are never written after `init`, and `release` runs once, in `deinit`.
+    public let bytes: UnsafeRawBufferPointer
+    private let release: @Sendable (UnsafeRawBufferPointer) -> Void
+
+    public init(copying array: [UInt8]) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(array.count, 1), alignment: 16)
+        array.withUnsafeBytes { copy.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(rebasing: copy[0..<array.count])
+        release = { UnsafeMutableRawPointer(mutating: $0.baseAddress!).deallocate() }
+    }
+
+    /// Adopts `bytes`; `release` is called with them when the last reader is gone.
+    public init(adopting bytes: UnsafeRawBufferPointer, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+        precondition(bytes.baseAddress != nil, "adopted bytes have an address, even when empty")
+        self.bytes = bytes
+        self.release = release
+    }
+
+    public var count: Int { bytes.count }
+
+    deinit { release(bytes) }
+}
+
+/// Reads what `ByteWriter` wrote from `source[offset..<end]`, failing (never trapping) on
 /// truncated or bad input. Reads in place: no copy of the bytes.
 public struct ByteReader {
-    let bytes: [UInt8]
+    let source: ByteSource
+    private let base: UnsafeRawPointer
     public private(set) var offset: Int
     public let end: Int
 
-    public init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
-        self.bytes = bytes
+    public init(source: ByteSource, offset: Int = 0, end: Int? = nil) {
+        self.source = source
+        self.base = source.bytes.baseAddress!
         self.offset = offset
-        self.end = min(end ?? bytes.count, bytes.count)
+        self.end = min(end ?? source.count, source.count)
+    }
+
+    public init(bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
+        self.init(source: ByteSource(copying: bytes), offset: offset, end: end)
     }
 
     public var isAtEnd: Bool { offset == end }
@@ -115,10 +157,10 @@ public struct ByteReader {
     @inline(__always)
     private mutating func integer<T: FixedWidthInteger>(_ type: T.Type) throws(StateCodec.Corrupt) -> T {
         let start = try advance(MemoryLayout<T>.size)
-        return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: T.self) })
+        return T(littleEndian: base.loadUnaligned(fromByteOffset: start, as: T.self))
     }
 
-    public mutating func u8() throws(StateCodec.Corrupt) -> UInt8 { bytes[try advance(1)] }
+    public mutating func u8() throws(StateCodec.Corrupt) -> UInt8 { base.load(fromByteOffset: try advance(1), as: UInt8.self) }
     public mutating func u16() throws(StateCodec.Corrupt) -> UInt16 { try integer(UInt16.self) }
     public mutating func u32() throws(StateCodec.Corrupt) -> UInt32 { try integer(UInt32.self) }
     public mutating func u64() throws(StateCodec.Corrupt) -> UInt64 { try integer(UInt64.self) }
@@ -129,7 +171,7 @@ public struct ByteReader {
     public mutating func string() throws(StateCodec.Corrupt) -> String {
         let count = Int(try u32())
         let start = try advance(count)
-        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<(start + count)]), as: UTF8.self) }
+        let text = String(validating: UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: count), as: UTF8.self)
         guard let text else { throw StateCodec.Corrupt(description: "invalid UTF-8 at offset \(start)") }
         return text
     }
@@ -141,6 +183,6 @@ public struct ByteReader {
 
     public mutating func raw(_ count: Int) throws(StateCodec.Corrupt) -> [UInt8] {
         let start = try advance(count)
-        return Array(bytes[start..<(start + count)])
+        return Array(UnsafeRawBufferPointer(rebasing: source.bytes[start..<(start + count)]))
     }
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Engine state to bytes and back, for snapshots. Little-endian, length-prefixed, accounts in
@@ -25,6 +26,16 @@ public enum StateCodec {
     }
 
     public static func encode(_ state: EngineState, into out: inout ByteWriter) {
+        encode(state, into: &out, piecesOf: .max) { _ in }
+    }
+
+    /// Encodes in pieces: after each block of accounts, once `out` holds at least `pieceSize`
+    /// bytes, they go to `flush` and `out` is emptied; what remains at the end stays in `out`.
+    /// The bytes are the same as encoding at once, but memory stays at about a piece instead of
+    /// the whole encoding (hundreds of megabytes at a million accounts).
+    public static func encode(
+        _ state: EngineState, into out: inout ByteWriter, piecesOf pieceSize: Int, flush: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
         out.u32(UInt32(state.accounts.count))
         let accounts = state.accounts.values
         // Version 2: blocks of `AccountTable.chunkSize` accounts, each after its byte length, so
@@ -37,6 +48,7 @@ public enum StateCodec {
                 encodeAccount(accounts[index], into: &out)
             }
             out.patchU64(UInt64(out.count - lengthOffset - 8), at: lengthOffset)
+            if out.count >= pieceSize { try out.drain(flush) }
         }
         out.u32(UInt32(state.heldVisitors.count))
         for index in byteOrder(state.heldVisitors.keys, key: { $0 }) {
@@ -192,26 +204,38 @@ public enum StateCodec {
     /// The blocks of version 2, decoded on every core: a million accounts restore in about half
     /// the time. Each block becomes one chunk of the account table.
     static func decodeBlocks(from input: inout ByteReader, accounts: Int) throws(Corrupt) -> [[AccountState]] {
-        var blocks: [(start: Int, end: Int, accounts: Int)] = []
+        var blocks: [(source: ByteSource, start: Int, end: Int, accounts: Int)] = []
         var remaining = accounts
         while remaining > 0 {
             let length = Int(try input.u64())
             let start = input.offset
             try input.skip(length)
-            blocks.append((start, start + length, min(remaining, AccountTable.chunkSize)))
+            blocks.append((input.source, start, start + length, min(remaining, AccountTable.chunkSize)))
             remaining -= AccountTable.chunkSize
         }
-        let bytes = input.bytes
-        let ranges = blocks
+        return try decodeBlocks(blocks)
+    }
+
+    static func decodeBlocks(_ blocks: [(source: ByteSource, accounts: Int)], firstIndex: Int) throws(Corrupt) -> [[AccountState]] {
+        try decodeBlocks(blocks.map { ($0.source, 0, $0.source.count, $0.accounts) }, firstIndex: firstIndex)
+    }
+
+    /// Decodes each block into one chunk, the blocks in parallel; `firstIndex` numbers them in
+    /// error messages.
+    static func decodeBlocks(
+        _ blocks: [(source: ByteSource, start: Int, end: Int, accounts: Int)], firstIndex: Int = 0
+    ) throws(Corrupt) -> [[AccountState]] {
         let results = Mutex([Result<[AccountState], Corrupt>?](repeating: nil, count: blocks.count))
-        DispatchQueue.concurrentPerform(iterations: ranges.count) { index in
-            let block = ranges[index]
+        DispatchQueue.concurrentPerform(iterations: blocks.count) { index in
+            let block = blocks[index]
             let result = Result { () throws(Corrupt) -> [AccountState] in
-                var reader = ByteReader(bytes: bytes, offset: block.start, end: block.end)
+                var reader = ByteReader(source: block.source, offset: block.start, end: block.end)
                 var chunk: [AccountState] = []
                 chunk.reserveCapacity(AccountTable.chunkSize)
                 for _ in 0..<block.accounts { chunk.append(try decodeAccount(from: &reader)) }
-                guard reader.isAtEnd else { throw Corrupt(description: "block \(index) has \(reader.end - reader.offset) unexpected trailing bytes") }
+                guard reader.isAtEnd else {
+                    throw Corrupt(description: "block \(firstIndex + index) has \(reader.end - reader.offset) unexpected trailing bytes")
+                }
                 return chunk
             }
             results.withLock { $0[index] = result }
@@ -239,6 +263,12 @@ public enum StateCodec {
             // Indexed when merged into an engine, not here: restoring reads every account once.
             state.accounts = AccountTable(unindexedChunks: try decodeBlocks(from: &input, accounts: Int(accountCount)))
         }
+        try decodeVisitors(from: &input, into: &state)
+        return state
+    }
+
+    /// What follows the accounts: held and identified visitors and the newest event time.
+    static func decodeVisitors(from input: inout ByteReader, into state: inout EngineState) throws(Corrupt) {
         for _ in 0..<(try input.u32()) {
             let visitor = try input.string()
             var held = HeldVisitor()
@@ -260,6 +290,55 @@ public enum StateCodec {
                 contactPoints: try input.f64(), lastSeen: EventTime(milliseconds: try input.i64()), task: try input.i32())
         }
         state.newestEventTime = try input.optionalI64().map(EventTime.init)
+    }
+
+    /// Decodes a body of `length` bytes laid out as `version`, taking its bytes in order from
+    /// `next`, which returns exactly the next `count` bytes or throws. Version 2's blocks are
+    /// taken a few at a time and decoded on every core, so the memory holding the encoding
+    /// stays at a few blocks, reused, instead of the whole body (hundreds of megabytes of fresh
+    /// pages at a million accounts).
+    public static func decode(length: Int, version: UInt32, reading next: (Int) throws -> ByteSource) throws -> EngineState {
+        guard readableVersions.contains(version) else {
+            throw Corrupt(description: "format version \(version); this Leadflow reads \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
+        }
+        var remaining = length
+        func take(_ count: Int) throws -> ByteReader {
+            guard count >= 0, count <= remaining else {
+                throw Corrupt(description: "truncated: needed \(count) bytes at offset \(length - remaining) of \(length)")
+            }
+            remaining -= count
+            return ByteReader(source: try next(count))
+        }
+        if version == 1 {
+            var input = try take(remaining)
+            let state = try decode(from: &input, version: version)
+            guard input.isAtEnd else { throw Corrupt(description: "\(input.end - input.offset) unexpected trailing bytes") }
+            return state
+        }
+        var count = try take(4)
+        var accounts = Int(try count.u32())
+        var chunks: [[AccountState]] = []
+        chunks.reserveCapacity(accounts / AccountTable.chunkSize + 1)
+        let wave = 2 * ProcessInfo.processInfo.activeProcessorCount
+        while accounts > 0 {
+            var blocks: [(source: ByteSource, accounts: Int)] = []
+            while accounts > 0 && blocks.count < wave {
+                var header = try take(8)
+                let blockLength = try header.u64()
+                guard blockLength <= UInt64(remaining) else {
+                    throw Corrupt(description: "truncated: a block of \(blockLength) bytes at offset \(length - remaining) of \(length)")
+                }
+                blocks.append((try take(Int(blockLength)).source, min(accounts, AccountTable.chunkSize)))
+                accounts -= AccountTable.chunkSize
+            }
+            chunks.append(contentsOf: try decodeBlocks(blocks, firstIndex: chunks.count))
+        }
+        var state = EngineState()
+        // Indexed when merged into an engine, not here: restoring reads every account once.
+        state.accounts = AccountTable(unindexedChunks: chunks)
+        var tail = try take(remaining)
+        try decodeVisitors(from: &tail, into: &state)
+        guard tail.isAtEnd else { throw Corrupt(description: "\(tail.end - tail.offset) unexpected trailing bytes") }
         return state
     }
 }

@@ -44,6 +44,92 @@ struct SnapshotFileTests {
         }
     }
 
+    @Test("checksums of two parts combine into the checksum of the whole, at every split")
+    func checksumCombine() {
+        let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 17) }
+        for split in [0, 1, 7, 8, 9, 64, 333, 999, 1_000] {
+            let first = CRC32C.checksum(Array(bytes[..<split]))
+            let second = CRC32C.checksum(Array(bytes[split...]))
+            #expect(CRC32C.combine(first, second, secondLength: bytes.count - split) == CRC32C.checksum(bytes), "split at \(split)")
+        }
+        // Long runs go through the larger powers of x: a megabyte of zeros after a prefix.
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        let prefix = Array("leadflow".utf8)
+        #expect(CRC32C.combine(CRC32C.checksum(prefix), CRC32C.checksum(zeros), secondLength: zeros.count) == CRC32C.checksum(prefix + zeros))
+        #expect(CRC32C.combine(CRC32C.checksum(prefix), CRC32C.checksum(zeros), secondLength: zeros.count - 1) != CRC32C.checksum(prefix + zeros))
+    }
+
+    /// More accounts than one block holds, so pieces and blocks both come in several.
+    static func blockSpanningState() -> EngineState {
+        var state = scriptedState()
+        for index in 0..<(AccountTable.chunkSize * 2 + 17) {
+            var account = AccountState(accountID: "bulk-\(index)", domain: "bulk\(index).example", isMatched: index % 2 == 0)
+            account.eventCount = index
+            account.tallies = [SignalTally(
+                signal: "page:pricing", signalClass: .pageView, count: DecayedSum(value: Double(index), referenceTime: EventTime(milliseconds: 7)),
+                lastEventID: "e\(index)", lastOccurredAt: EventTime(milliseconds: 7))]
+            state.accounts[account.accountID] = account
+        }
+        return state
+    }
+
+    @Test("a snapshot streamed to a file in pieces is byte for byte the snapshot encoded at once, and loads back")
+    func streamedFile() throws {
+        let state = Self.blockSpanningState()
+        let snapshot = Snapshot(header: Self.header, state: state)
+        let whole = try snapshot.encoded()
+        // Pieces of one byte: every block of accounts goes out on its own.
+        var pieces: [[UInt8]] = []
+        var patched: (bytes: [UInt8], offset: Int)?
+        let size = try snapshot.encode(piecesOf: 1) { pieces.append(Array($0)) } patchLength: { patched = (Array($0), $1) }
+        #expect(pieces.count > 3)
+        var streamed = Array(pieces.joined())
+        let patch = try #require(patched)
+        streamed.replaceSubrange(patch.offset..<(patch.offset + 8), with: patch.bytes)
+        #expect(size == whole.count)
+        #expect(streamed == whole)
+
+        let directory = NSTemporaryDirectory() + "leadflow-streamed-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let written = try SnapshotStore(directory: directory, keep: 2).write(snapshot)
+        #expect(written.bytes == whole.count)
+        #expect(try SnapshotStore.read(written.path) == whole)
+        let loaded = try SnapshotStore.load(written.path)
+        #expect(loaded.header == Self.header)
+        #expect(loaded.state.accounts == state.accounts)
+        #expect(loaded.state.heldVisitors == state.heldVisitors)
+        #expect(loaded.state.identifiedVisitors == state.identifiedVisitors)
+        #expect(loaded.state.newestEventTime == state.newestEventTime)
+    }
+
+    @Test("loading a file with any flipped byte or truncation fails, naming a checksum mismatch when the layout still parses")
+    func damagedFilesFailToLoad() throws {
+        let bytes = try Snapshot(header: Self.header, state: Self.blockSpanningState()).encoded()
+        let directory = NSTemporaryDirectory() + "leadflow-damaged-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/task-00003.000000000042.snap"
+        for position in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 61)) + [bytes.count - 1] {
+            var damaged = bytes
+            damaged[position] ^= 0x10
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            #expect(throws: (any Error).self, "flip at \(position)") { try SnapshotStore.load(path) }
+        }
+        // A flip inside an account's text keeps the layout intact: only the checksum can tell.
+        var flipped = bytes
+        let text = Array("bulk-8000".utf8)
+        let at = try #require((0..<(bytes.count - text.count)).first { Array(bytes[$0..<($0 + text.count)]) == text })
+        flipped[at + 5] = UInt8(ascii: "9")
+        try Data(flipped).write(to: URL(fileURLWithPath: path))
+        #expect { try SnapshotStore.load(path) } throws: { "\($0)".contains("checksum mismatch") }
+        for length in [0, 7, 20, bytes.count / 2, bytes.count - 1] {
+            try Data(bytes[0..<length]).write(to: URL(fileURLWithPath: path))
+            #expect(throws: (any Error).self, "truncated to \(length)") { try SnapshotStore.load(path) }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try SnapshotStore.load(path).state.accounts.count == Self.blockSpanningState().accounts.count)
+    }
+
     @Test("a snapshot decodes to the state and header it was written from")
     func roundTrip() throws {
         let state = Self.scriptedState()
