@@ -42,6 +42,9 @@ public struct Snapshot: Sendable {
     public var state: EngineState
 
     static let magic: [UInt8] = Array("LFSNAP".utf8) + [0, 1]
+    /// Magic, version, header length, body length and checksum: a file with an empty header
+    /// and body.
+    static let minimumSize = magic.count + 4 + 4 + 8 + 4
 
     public init(header: Header, state: EngineState) {
         self.header = header
@@ -107,6 +110,28 @@ public struct Snapshot: Sendable {
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
+
+        static func checksumMismatch(stored: UInt32, computed: UInt32) -> Invalid {
+            Invalid(description: "checksum mismatch (stored \(stored), computed \(computed)): truncated or corrupted")
+        }
+    }
+
+    /// Checks the magic and the format version at the start of a file and reads the header's
+    /// length: what both the in-memory and the streaming readers check first.
+    static func readPrefix(from reader: inout ByteReader) throws -> (version: UInt32, headerLength: Int) {
+        guard try reader.raw(magic.count) == magic else { throw Invalid(description: "not a Leadflow snapshot (bad magic)") }
+        let version = try reader.u32()
+        let readable = StateCodec.readableVersions
+        guard readable.contains(version) else {
+            throw Invalid(description: "format version \(version); this Leadflow reads \(readable.lowerBound) to \(readable.upperBound)")
+        }
+        return (version, Int(try reader.u32()))
+    }
+
+    static func checkBodyLength(_ bodyLength: Int, before remaining: Int) throws {
+        guard bodyLength == remaining else {
+            throw Invalid(description: "body length \(bodyLength) does not match the \(remaining) bytes before the checksum")
+        }
     }
 
     /// Parses and verifies a snapshot; any damage is an `Invalid` error saying what is wrong.
@@ -116,24 +141,18 @@ public struct Snapshot: Sendable {
 
     public static func decode(_ source: ByteSource, headerOnly: Bool = false) throws -> Snapshot {
         let bytes = source.bytes
-        guard bytes.count >= magic.count + 4 + 4 + 8 + 4 else { throw Invalid(description: "file is \(bytes.count) bytes: truncated") }
+        guard bytes.count >= minimumSize else { throw Invalid(description: "file is \(bytes.count) bytes: truncated") }
         guard Array(bytes[0..<magic.count]) == magic else { throw Invalid(description: "not a Leadflow snapshot (bad magic)") }
         let stored = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
         let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
-        guard stored == actual else { throw Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
-        var reader = ByteReader(source: source, offset: magic.count, end: bytes.count - 4)
-        let version = try reader.u32()
-        let readable = StateCodec.readableVersions
-        guard readable.contains(version) else {
-            throw Invalid(description: "format version \(version); this Leadflow reads \(readable.lowerBound) to \(readable.upperBound)")
-        }
-        let headerBytes = try reader.raw(Int(try reader.u32()))
+        guard stored == actual else { throw Invalid.checksumMismatch(stored: stored, computed: actual) }
+        var reader = ByteReader(source: source, offset: 0, end: bytes.count - 4)
+        let (version, headerLength) = try readPrefix(from: &reader)
+        let headerBytes = try reader.raw(headerLength)
         let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
         if headerOnly { return Snapshot(header: header, state: EngineState()) }
         let bodyLength = Int(try reader.u64())
-        guard bodyLength == reader.end - reader.offset else {
-            throw Invalid(description: "body length \(bodyLength) does not match the \(reader.end - reader.offset) bytes before the checksum")
-        }
+        try checkBodyLength(bodyLength, before: reader.end - reader.offset)
         let state = try StateCodec.decode(from: &reader, version: version)
         guard reader.isAtEnd else { throw Invalid(description: "\(reader.end - reader.offset) unexpected trailing bytes in the body") }
         return Snapshot(header: header, state: state)
@@ -234,35 +253,25 @@ public struct SnapshotStore: Sendable {
     public static func load(_ path: String) throws -> Snapshot {
         var file = try FileInput(path: path)
         defer { file.close() }
-        let fixed = Snapshot.magic.count + 4 + 4 + 8 + 4
-        guard file.size >= fixed else { throw Snapshot.Invalid(description: "file is \(file.size) bytes: truncated") }
+        guard file.size >= Snapshot.minimumSize else { throw Snapshot.Invalid(description: "file is \(file.size) bytes: truncated") }
         do {
             var prefix = ByteReader(source: try file.next(Snapshot.magic.count + 8))
-            guard try prefix.raw(Snapshot.magic.count) == Snapshot.magic else { throw Snapshot.Invalid(description: "not a Leadflow snapshot (bad magic)") }
-            let version = try prefix.u32()
-            let readable = StateCodec.readableVersions
-            guard readable.contains(version) else {
-                throw Snapshot.Invalid(description: "format version \(version); this Leadflow reads \(readable.lowerBound) to \(readable.upperBound)")
-            }
-            let headerLength = Int(try prefix.u32())
-            guard headerLength <= file.size - fixed else { throw Snapshot.Invalid(description: "header length \(headerLength) exceeds the file") }
+            let (version, headerLength) = try Snapshot.readPrefix(from: &prefix)
             let headerSource = try file.next(headerLength)
             let header = try JSONDecoder().decode(Snapshot.Header.self, from: Data(headerSource.bytes))
             var lengthField = ByteReader(source: try file.next(8))
             let bodyLength = Int(try lengthField.u64())
-            guard bodyLength == file.size - file.position - 4 else {
-                throw Snapshot.Invalid(description: "body length \(bodyLength) does not match the \(file.size - file.position - 4) bytes before the checksum")
-            }
+            try Snapshot.checkBodyLength(bodyLength, before: file.size - file.position - 4)
             let state = try StateCodec.decode(length: bodyLength, version: version) { try file.next($0) }
             let actual = file.checksum
             var trailer = ByteReader(source: try file.next(4))
             let stored = try trailer.u32()
-            guard stored == actual else { throw Snapshot.Invalid(description: "checksum mismatch (stored \(stored), computed \(actual)): truncated or corrupted") }
+            guard stored == actual else { throw Snapshot.Invalid.checksumMismatch(stored: stored, computed: actual) }
             return Snapshot(header: header, state: state)
         } catch let failure as ReadFailure {
             throw failure
         } catch {
-            if let mismatch = file.checksumMismatch() { throw Snapshot.Invalid(description: mismatch) }
+            if let mismatch = file.checksumMismatch() { throw mismatch }
             throw error
         }
     }
@@ -313,9 +322,9 @@ public struct SnapshotStore: Sendable {
             return ByteSource(adopting: bytes) { UnsafeMutableRawPointer(mutating: $0.baseAddress!).deallocate() }
         }
 
-        /// Why the file's checksum does not match, read again from the start; nil when it
-        /// matches or the file cannot be read.
-        func checksumMismatch() -> String? {
+        /// The file's checksum mismatch, read again from the start; nil when it matches or the
+        /// file cannot be read.
+        func checksumMismatch() -> Snapshot.Invalid? {
             guard size >= 4 else { return nil }
             var checksum: UInt32 = 0
             var stored: UInt32 = 0
@@ -332,7 +341,7 @@ public struct SnapshotStore: Sendable {
                 for index in checked..<result { stored |= UInt32(read[index]) << (8 * UInt32(offset + index - (size - 4))) }
                 offset += result
             }
-            return stored == checksum ? nil : "checksum mismatch (stored \(stored), computed \(checksum)): truncated or corrupted"
+            return stored == checksum ? nil : .checksumMismatch(stored: stored, computed: checksum)
         }
     }
 

@@ -252,9 +252,7 @@ public enum StateCodec {
 
     /// Reads one state laid out as `version` (1 or 2); the caller checks what follows it.
     public static func decode(from input: inout ByteReader, version: UInt32 = formatVersion) throws(Corrupt) -> EngineState {
-        guard readableVersions.contains(version) else {
-            throw Corrupt(description: "format version \(version); this Leadflow reads \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
-        }
+        try checkReadable(version)
         var state = EngineState()
         let accountCount = try input.u32()
         if version == 1 {
@@ -292,15 +290,19 @@ public enum StateCodec {
         state.newestEventTime = try input.optionalI64().map(EventTime.init)
     }
 
+    static func checkReadable(_ version: UInt32) throws(Corrupt) {
+        guard readableVersions.contains(version) else {
+            throw Corrupt(description: "format version \(version); this Leadflow reads \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
+        }
+    }
+
     /// Decodes a body of `length` bytes laid out as `version`, taking its bytes in order from
     /// `next`, which returns exactly the next `count` bytes or throws. Version 2's blocks are
     /// taken a few at a time and decoded on every core, so the memory holding the encoding
     /// stays at a few blocks, reused, instead of the whole body (hundreds of megabytes of fresh
     /// pages at a million accounts).
     public static func decode(length: Int, version: UInt32, reading next: (Int) throws -> ByteSource) throws -> EngineState {
-        guard readableVersions.contains(version) else {
-            throw Corrupt(description: "format version \(version); this Leadflow reads \(readableVersions.lowerBound) to \(readableVersions.upperBound)")
-        }
+        try checkReadable(version)
         var remaining = length
         func take(_ count: Int) throws -> ByteReader {
             guard count >= 0, count <= remaining else {
