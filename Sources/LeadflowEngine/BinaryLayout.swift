@@ -96,9 +96,9 @@ public struct ByteWriter {
 }
 
 /// Bytes to decode, held still in memory for as long as any reader of them lives: a copy of an
-/// array, or memory its creator hands over with how to release it (a mapped file, say, so a
-/// snapshot of hundreds of megabytes is read where the file system already holds it instead of
-/// being copied into fresh memory first).
+/// array, or memory its creator hands over with how to release it (the daemon's snapshot
+/// restore reads a file a few blocks at a time, each into memory of its own that is freed
+/// once its accounts are decoded).
 public final class ByteSource: @unchecked Sendable {
     // Unchecked: the bytes are never written after `init`, and `release` runs once, in `deinit`.
     public let bytes: UnsafeRawBufferPointer

@@ -216,10 +216,6 @@ public enum StateCodec {
         return try decodeBlocks(blocks)
     }
 
-    static func decodeBlocks(_ blocks: [(source: ByteSource, accounts: Int)], firstIndex: Int) throws(Corrupt) -> [[AccountState]] {
-        try decodeBlocks(blocks.map { ($0.source, 0, $0.source.count, $0.accounts) }, firstIndex: firstIndex)
-    }
-
     /// Decodes each block into one chunk, the blocks in parallel; `firstIndex` numbers them in
     /// error messages.
     static func decodeBlocks(
@@ -323,14 +319,15 @@ public enum StateCodec {
         chunks.reserveCapacity(accounts / AccountTable.chunkSize + 1)
         let wave = 2 * ProcessInfo.processInfo.activeProcessorCount
         while accounts > 0 {
-            var blocks: [(source: ByteSource, accounts: Int)] = []
+            var blocks: [(source: ByteSource, start: Int, end: Int, accounts: Int)] = []
             while accounts > 0 && blocks.count < wave {
                 var header = try take(8)
                 let blockLength = try header.u64()
                 guard blockLength <= UInt64(remaining) else {
                     throw Corrupt(description: "truncated: a block of \(blockLength) bytes at offset \(length - remaining) of \(length)")
                 }
-                blocks.append((try take(Int(blockLength)).source, min(accounts, AccountTable.chunkSize)))
+                let block = try take(Int(blockLength)).source
+                blocks.append((block, 0, block.count, min(accounts, AccountTable.chunkSize)))
                 accounts -= AccountTable.chunkSize
             }
             chunks.append(contentsOf: try decodeBlocks(blocks, firstIndex: chunks.count))
