@@ -28,6 +28,8 @@ public final class CompiledModel: Sendable {
     /// are the very strings `pageSignalKeys` and `formSignals` hand out, so checking a slot
     /// against a tally's key is usually a pointer comparison.
     let signalTable: [(key: String, points: Double)]
+    /// The representation of each of those keys, to recognise them without touching a string.
+    let signalKeyBits: [StringBits]
     /// Signal keys by page category index and by known form type, built once.
     let pageSignalKeys: [String]
     /// Each known form type's signal key and its slot in `signalTable`.
@@ -79,6 +81,7 @@ public final class CompiledModel: Sendable {
             slots.append((key, points[key] ?? 0))
         }
         signalTable = slots
+        signalKeyBits = slots.map { StringBits(of: $0.key) }
         pageSignalSlots = pageSignalKeys.map { slotByKey[$0] ?? PointsSlot() }
         formSignals = formKeys.mapValues { ($0, slotByKey[$0] ?? PointsSlot()) }
         firstPartyTopics = model.surges.firstParty.topics.map { ($0.name, $0.patterns.map(URLPattern.init)) }

@@ -72,22 +72,27 @@ public struct Engine: Sendable {
 
     /// `identified` is `identify(event)` computed earlier against the same model and reference
     /// data (the batch path does so ahead of time), or nil to work it out here.
-    mutating func apply(_ event: InputEvent, clock: EventTime?, identified: Resolution?) -> Result {
-        if let rejection = timeRejection(event.occurredAt, clock: clock) {
+    ///
+    /// The event is consumed: taking its payload out of the enum then moves it, where a borrowed
+    /// event's payload was copied, retaining and releasing each of its strings.
+    mutating func apply(_ event: consuming InputEvent, clock: EventTime?, identified: Resolution?) -> Result {
+        let occurredAt = event.occurredAt
+        let typeName = event.typeName
+        if let rejection = timeRejection(occurredAt, clock: clock) {
             state.counters.rejected += 1
-            return Result(outcome: .rejected, rejection: rejection, eventType: event.typeName)
+            return Result(outcome: .rejected, rejection: rejection, eventType: typeName)
         }
         let resolution = identified ?? identify(event)
         var result: Result
-        switch event {
+        switch consume event {
         case .pageView(let view): result = applyPageView(view, resolution: resolution)
         case .intentSurge(let surge): result = applyIntent(surge, resolution: resolution)
         case .formSubmission(let form): result = applyForm(form, resolution: resolution)
         }
         if result.outcome != .rejected {
-            state.newestEventTime = max(state.newestEventTime ?? event.occurredAt, event.occurredAt)
+            state.newestEventTime = max(state.newestEventTime ?? occurredAt, occurredAt)
         }
-        result.eventType = event.typeName
+        result.eventType = typeName
         return result
     }
 
