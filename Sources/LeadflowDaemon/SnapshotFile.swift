@@ -108,8 +108,11 @@ public struct Snapshot: Sendable {
         return lengthOffset + 8 + bodyLength + 4
     }
 
-    public struct Invalid: Error, CustomStringConvertible {
+    public struct Invalid: Error, Equatable, CustomStringConvertible {
         public var description: String
+
+        /// Said first about a file that does not start with the magic, before any checksum.
+        static let notASnapshot = Invalid(description: "not a Leadflow snapshot (bad magic)")
 
         static func checksumMismatch(stored: UInt32, computed: UInt32) -> Invalid {
             Invalid(description: "checksum mismatch (stored \(stored), computed \(computed)): truncated or corrupted")
@@ -119,7 +122,7 @@ public struct Snapshot: Sendable {
     /// Checks the magic and the format version at the start of a file and reads the header's
     /// length: what both the in-memory and the streaming readers check first.
     static func readPrefix(from reader: inout ByteReader) throws -> (version: UInt32, headerLength: Int) {
-        guard try reader.raw(magic.count) == magic else { throw Invalid(description: "not a Leadflow snapshot (bad magic)") }
+        guard try reader.raw(magic.count) == magic else { throw Invalid.notASnapshot }
         let version = try reader.u32()
         let readable = StateCodec.readableVersions
         guard readable.contains(version) else {
@@ -142,7 +145,7 @@ public struct Snapshot: Sendable {
     public static func decode(_ source: ByteSource, headerOnly: Bool = false) throws -> Snapshot {
         let bytes = source.bytes
         guard bytes.count >= minimumSize else { throw Invalid(description: "file is \(bytes.count) bytes: truncated") }
-        guard Array(bytes[0..<magic.count]) == magic else { throw Invalid(description: "not a Leadflow snapshot (bad magic)") }
+        guard Array(bytes[0..<magic.count]) == magic else { throw Invalid.notASnapshot }
         let stored = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
         let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
         guard stored == actual else { throw Invalid.checksumMismatch(stored: stored, computed: actual) }
@@ -270,6 +273,9 @@ public struct SnapshotStore: Sendable {
             return Snapshot(header: header, state: state)
         } catch let failure as ReadFailure {
             throw failure
+        } catch let invalid as Snapshot.Invalid where invalid == .notASnapshot {
+            // As `Snapshot.decode` says it: a file that is not a snapshot has no checksum to blame.
+            throw invalid
         } catch {
             if let mismatch = file.checksumMismatch() { throw mismatch }
             throw error

@@ -171,8 +171,14 @@ public struct ByteReader {
     public mutating func string() throws(StateCodec.Corrupt) -> String {
         let count = Int(try u32())
         let start = try advance(count)
-        let text = String(validating: UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: count), as: UTF8.self)
-        guard let text else { throw StateCodec.Corrupt(description: "invalid UTF-8 at offset \(start)") }
+        let bytes = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: count)
+        // Almost every string in a snapshot is ASCII, which is valid UTF-8 as it stands. The
+        // validating initialiser is generic and looked up its type metadata on every call:
+        // 8% of a fresh process's restore of a million accounts.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw StateCodec.Corrupt(description: "invalid UTF-8 at offset \(start)")
+        }
         return text
     }
 

@@ -126,6 +126,12 @@ struct SnapshotFileTests {
             try Data(bytes[0..<length]).write(to: URL(fileURLWithPath: path))
             #expect(throws: (any Error).self, "truncated to \(length)") { try SnapshotStore.load(path) }
         }
+        // A file that is not a snapshot at all says so, whichever reader reads it.
+        var foreign = bytes
+        foreign[0] = UInt8(ascii: "X")
+        try Data(foreign).write(to: URL(fileURLWithPath: path))
+        #expect { try SnapshotStore.load(path) } throws: { "\($0)".contains("not a Leadflow snapshot") }
+        #expect { try Snapshot.decode(foreign) } throws: { "\($0)".contains("not a Leadflow snapshot") }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         #expect(try SnapshotStore.load(path).state.accounts.count == Self.blockSpanningState().accounts.count)
     }
