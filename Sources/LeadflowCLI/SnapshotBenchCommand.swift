@@ -11,8 +11,9 @@ struct SnapshotBenchCommand: ParsableCommand {
             Fills an engine with --accounts accounts of the demo's model and reference data, then measures \
             the state copy the processing loop waits for (target ≤ 50 ms at 1,000,000 accounts), the atomic \
             write (encode, checksum, fsync, rename; target ≤ 2 s) and the restore (read, verify, decode; \
-            target ≤ 2 s), and checks that the restored state equals the written one. `bench e2e` runs the \
-            same phase.
+            target ≤ 2 s), and checks that the restored state equals the written one. The restore is timed \
+            twice: in this process, and in a fresh one (`leadflow snapshot load`), as after a restart. \
+            `bench e2e` runs the same phase.
             """
     )
 
