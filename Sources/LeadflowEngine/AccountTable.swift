@@ -99,9 +99,15 @@ public struct AccountTable: Sendable {
         var index = AccountIndex(capacity: count)
         var duplicated = false
         let states = values
-        for (position, state) in states.enumerated() {
-            let hash = AccountIndex.hash(state.accountID)
-            if index.find(hash: hash, isAccount: { states[$0].accountID == state.accountID }) != nil {
+        // Hashes first, then the slots, each asked for a few accounts ahead: the slots are spread
+        // over the whole index, so each insert would otherwise wait on memory (after a restore of a
+        // million accounts, once per account).
+        let hashes = states.map { AccountIndex.hash($0.accountID) }
+        let ahead = 8
+        for position in hashes.indices {
+            if position + ahead < hashes.count { index.prefetch(hash: hashes[position + ahead]) }
+            let hash = hashes[position]
+            if index.find(hash: hash, isAccount: { states[$0].accountID == states[position].accountID }) != nil {
                 duplicated = true
                 break
             }

@@ -142,4 +142,25 @@ struct AccountTableTests {
         #expect(index.find(hash: hashes[5]!) { $0 == 9 } == 9)
         #expect(index.find(hash: hashes[5]!) { $0 == 5 } == nil)
     }
+
+    /// Indexing a restored table (hashes worked out first, slots fetched ahead) must find every
+    /// account, across chunks, and keep the later of two states with the same id.
+    @Test("indexing an unindexed table finds every account and keeps the later of two states with one id")
+    func indexingRestoredStates() {
+        var states = (0..<10_000).map { Self.account($0) }
+        var later = Self.account(1_234)
+        later.eventCount = -1
+        states.append(later)
+        var table = AccountTable(unindexed: states)
+        var created = false
+        table.withAccount(id: "acc-9999", orInsert: {
+            created = true
+            return Self.account(9_999)
+        }) { $0.eventCount += 1 }
+        #expect(!created)
+        #expect(table.count == 10_000)
+        #expect(table["acc-1234"]?.eventCount == -1)
+        #expect(table["acc-9999"]?.eventCount == 10_000)
+        #expect((0..<10_000).allSatisfy { table["acc-\($0)"]?.accountID == "acc-\($0)" })
+    }
 }
