@@ -108,21 +108,25 @@ public struct Snapshot: Sendable {
         return lengthOffset + 8 + bodyLength + 4
     }
 
-    public struct Invalid: Error, Equatable, CustomStringConvertible {
+    public struct Invalid: Error, CustomStringConvertible {
         public var description: String
-
-        /// Said first about a file that does not start with the magic, before any checksum.
-        static let notASnapshot = Invalid(description: "not a Leadflow snapshot (bad magic)")
 
         static func checksumMismatch(stored: UInt32, computed: UInt32) -> Invalid {
             Invalid(description: "checksum mismatch (stored \(stored), computed \(computed)): truncated or corrupted")
         }
     }
 
-    /// Checks the magic and the format version at the start of a file and reads the header's
-    /// length: what both the in-memory and the streaming readers check first.
-    static func readPrefix(from reader: inout ByteReader) throws -> (version: UInt32, headerLength: Int) {
-        guard try reader.raw(magic.count) == magic else { throw Invalid.notASnapshot }
+    /// Checks that a file starts with the magic. Both readers check it before anything else, the
+    /// checksum included: a file that is not a snapshot is said to be so, not to be damaged.
+    static func checkMagic(_ start: UnsafeRawBufferPointer) throws {
+        guard start.count >= magic.count, start.prefix(magic.count).elementsEqual(magic) else {
+            throw Invalid(description: "not a Leadflow snapshot (bad magic)")
+        }
+    }
+
+    /// Reads the format version after the magic, checking it, and the header's length: what
+    /// both the in-memory and the streaming readers read next.
+    static func readVersion(from reader: inout ByteReader) throws -> (version: UInt32, headerLength: Int) {
         let version = try reader.u32()
         let readable = StateCodec.readableVersions
         guard readable.contains(version) else {
@@ -145,12 +149,12 @@ public struct Snapshot: Sendable {
     public static func decode(_ source: ByteSource, headerOnly: Bool = false) throws -> Snapshot {
         let bytes = source.bytes
         guard bytes.count >= minimumSize else { throw Invalid(description: "file is \(bytes.count) bytes: truncated") }
-        guard Array(bytes[0..<magic.count]) == magic else { throw Invalid.notASnapshot }
+        try checkMagic(bytes)
         let stored = bytes[(bytes.count - 4)...].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * $1.offset) }
         let actual = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
         guard stored == actual else { throw Invalid.checksumMismatch(stored: stored, computed: actual) }
-        var reader = ByteReader(source: source, offset: 0, end: bytes.count - 4)
-        let (version, headerLength) = try readPrefix(from: &reader)
+        var reader = ByteReader(source: source, offset: magic.count, end: bytes.count - 4)
+        let (version, headerLength) = try readVersion(from: &reader)
         let headerBytes = try reader.raw(headerLength)
         let header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
         if headerOnly { return Snapshot(header: header, state: EngineState()) }
@@ -257,9 +261,11 @@ public struct SnapshotStore: Sendable {
         var file = try FileInput(path: path)
         defer { file.close() }
         guard file.size >= Snapshot.minimumSize else { throw Snapshot.Invalid(description: "file is \(file.size) bytes: truncated") }
+        let magic = try file.next(Snapshot.magic.count)
+        try withExtendedLifetime(magic) { try Snapshot.checkMagic(magic.bytes) }
         do {
-            var prefix = ByteReader(source: try file.next(Snapshot.magic.count + 8))
-            let (version, headerLength) = try Snapshot.readPrefix(from: &prefix)
+            var prefix = ByteReader(source: try file.next(8))
+            let (version, headerLength) = try Snapshot.readVersion(from: &prefix)
             let headerSource = try file.next(headerLength)
             let header = try JSONDecoder().decode(Snapshot.Header.self, from: Data(headerSource.bytes))
             var lengthField = ByteReader(source: try file.next(8))
@@ -273,9 +279,6 @@ public struct SnapshotStore: Sendable {
             return Snapshot(header: header, state: state)
         } catch let failure as ReadFailure {
             throw failure
-        } catch let invalid as Snapshot.Invalid where invalid == .notASnapshot {
-            // As `Snapshot.decode` says it: a file that is not a snapshot has no checksum to blame.
-            throw invalid
         } catch {
             if let mismatch = file.checksumMismatch() { throw mismatch }
             throw error
