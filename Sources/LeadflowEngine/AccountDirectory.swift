@@ -5,7 +5,7 @@ import Foundation
 /// topic into it).
 public struct AccountDirectory: Sendable {
     public private(set) var records: [String: AccountRecord] = [:]
-    private var accountByDomain: [String: String] = [:]
+    private var accountByDomain = DomainMap<String>()
     /// Bumped on every change, so derived values (fit) can be cached against it.
     public private(set) var revision: Int = 0
 
@@ -21,6 +21,9 @@ public struct AccountDirectory: Sendable {
 
     /// The account id a normalised domain belongs to.
     public func accountID(forDomain domain: String) -> String? { accountByDomain[domain] }
+
+    /// The same, for a domain whose `DomainMap.hash` the caller has computed already.
+    func accountID(forDomain domain: String, hash: UInt32) -> String? { accountByDomain.value(for: domain, hash: hash) }
 
     /// Adds or replaces a record; the domains it no longer lists stop pointing at it.
     public mutating func upsert(_ record: AccountRecord) {

@@ -19,7 +19,8 @@ public final class CompiledModel: Sendable {
     let icpCountries: Set<String>
     let complementaryTechnologies: Set<String>
     let competitorDomains: Set<String>
-    let freeMailDomains: Set<String>
+    /// Looked up with the hash the directory lookup uses too (see `DomainMap`).
+    let freeMailDomains: DomainMap<Bool>
     let ipRanges: IPRangeTable
     let pageCategories: [(name: String, points: Double, patterns: [URLPattern])]
     /// Points by signal key (`page:pricing`, `form:demo_request`).
@@ -60,7 +61,7 @@ public final class CompiledModel: Sendable {
         icpCountries = Set(model.fit.icpCountries.map { $0.uppercased() })
         complementaryTechnologies = lowered(model.fit.complementaryTechnologies)
         competitorDomains = Set(model.fit.competitorDomains.compactMap(DomainName.normalize))
-        freeMailDomains = FreeMailDomains.shipped.union(model.identity.extraFreeMailDomains.map { $0.lowercased() })
+        freeMailDomains = DomainMap(keys: FreeMailDomains.shipped.union(model.identity.extraFreeMailDomains.map { $0.lowercased() }), value: true)
         var table = IPRangeTable()
         for range in model.identity.ipRanges { table.add(cidr: range.cidr, accountID: range.accountID) }
         ipRanges = table

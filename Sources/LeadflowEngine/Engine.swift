@@ -156,8 +156,10 @@ public struct Engine: Sendable {
     /// ("new logo") account when the model tracks them.
     func resolve(domain raw: String) -> Resolution {
         guard let domain = DomainName.normalize(raw) else { return .unresolved }
-        if model.freeMailDomains.contains(domain) { return .unresolved }
-        if let id = directory.accountID(forDomain: domain) { return .account(AccountRef(id: id, domain: domain, isMatched: true)) }
+        // One hash for both questions (see `DomainMap`).
+        let hash = DomainMap<String>.hash(domain)
+        if model.freeMailDomains.contains(domain, hash: hash) { return .unresolved }
+        if let id = directory.accountID(forDomain: domain, hash: hash) { return .account(AccountRef(id: id, domain: domain, isMatched: true)) }
         // Competitors are tracked (never routed) even when unmatched accounts are ignored; when
         // they are tracked anyway, the competitor list need not be consulted here.
         switch model.model.identity.unmatchedAccounts {
