@@ -42,7 +42,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // A cache prefetch hint for the engine's batch path (a CPU instruction Swift lacks).
+        // A cache prefetch hint for the engine's batch path and the daemon's merge (a CPU instruction Swift lacks).
         .target(name: "CPrefetch"),
         // The engine: decoding, identity, scoring, surges and routing. Pure: no Kafka, files or clock.
         .target(name: "LeadflowEngine", dependencies: ["CPrefetch"], swiftSettings: strictSettings),
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "LeadflowDaemon",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin", "CPrefetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -323,7 +323,7 @@ public final class Daemon: Sendable {
         var heads = MergeHeads(capacity: tasks.count * inputs.count + (core.reference?.queues.count ?? 0))
         for task in tasks {
             for topic in inputs.indices {
-                if let key = core.withTask(at: core.tasks.index(forKey: task)!, { $0.queues[topic].firstMergeKey(topic: topic) }) {
+                if let key = core.withTask(at: core.tasks.index(forKey: task)!, { $0.queues[topic].firstMergeKey(topic: topic, partition: task) }) {
                     heads.insert(MergeHeads.Head(key: key, task: task, topic: topic))
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
@@ -335,7 +335,7 @@ public final class Daemon: Sendable {
         // the same millisecond).
         if let reference = core.reference {
             for index in reference.queues.indices {
-                if let key = reference.queues[index].firstMergeKey(topic: -1) {
+                if let key = reference.queues[index].firstMergeKey(topic: -1, partition: Int32(index)) {
                     heads.insert(MergeHeads.Head(key: key, task: Int32(index), topic: -1))
                 } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
                     return produced
@@ -358,12 +358,12 @@ public final class Daemon: Sendable {
                 let index = Int(task)
                 let message = core.reference!.queues[index].popFirst()!
                 applyReference(message, partition: index, core: &core)
-                next = core.reference!.queues[index].firstMergeKey(topic: topic)
+                next = core.reference!.queues[index].firstMergeKey(topic: topic, partition: task)
             } else {
                 let slot = core.tasks.index(forKey: task)!
                 run.append(PendingSignal(message: core.withTask(at: slot) { $0.queues[topic].popFirst()! }, topic: topic, slot: slot))
                 if run.count == Self.signalBatch { produced += apply(&run, core: &core) }
-                next = core.withTask(at: slot) { $0.queues[topic].firstMergeKey(topic: topic) }
+                next = core.withTask(at: slot) { $0.queues[topic].firstMergeKey(topic: topic, partition: task) }
             }
             if let next {
                 heads.replaceFirstKey(next)
@@ -418,8 +418,11 @@ public final class Daemon: Sendable {
 
     /// The merge order: record timestamp, then topic index, partition and offset (replay shares it).
     static func mergeKey(_ message: KafkaMessage, _ topic: Int) -> (Int64, Int, Int32, Int64) {
-        (message.timestamp?.milliseconds ?? 0, topic, message.partition, message.offset)
+        (mergeTimestamp(message), topic, message.partition, message.offset)
     }
+
+    /// The record timestamp as the merge orders by it (a record without one sorts first).
+    static func mergeTimestamp(_ message: KafkaMessage) -> Int64 { message.timestamp?.milliseconds ?? 0 }
 
     /// Books what the engine made of one input (of input topic `topic`, for the task at `slot`
     /// of `core.tasks`); returns what to publish for it.
