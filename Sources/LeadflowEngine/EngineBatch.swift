@@ -25,6 +25,19 @@ extension Engine {
             self.task = task
         }
 
+        /// Asks for the first 256 bytes of the message (most events are shorter) to be fetched:
+        /// they were written by the consumer's thread, so are usually in another core's cache.
+        func prefetchBytes() {
+            func prefetch(_ buffer: UnsafeBufferPointer<UInt8>) {
+                guard let base = buffer.baseAddress else { return }
+                for offset in stride(from: 0, to: min(buffer.count, 256), by: 64) { leadflow_prefetch(base + offset) }
+            }
+            switch bytes {
+            case .buffer(let buffer): prefetch(buffer)
+            case .array(let array): array.withUnsafeBufferPointer(prefetch)
+            }
+        }
+
         func decode() -> Swift.Result<InputEvent, Rejection> {
             switch bytes {
             case .buffer(let buffer): EventDecoder.decode(buffer)
@@ -44,8 +57,9 @@ extension Engine {
     /// state are not in any cache, and the processor waits on those loads one event after
     /// another. Here each event is decoded and its account identified a few events ahead (that
     /// reads only the model and the reference data, which a batch does not change), and the
-    /// processor is asked to fetch the account's index slot, then its state, while the events
-    /// before it are applied. The hints change nothing but timing.
+    /// processor is asked to fetch the message's bytes, then the account's index slot, its state
+    /// and its lists, one after another, while the events before it are applied. The hints
+    /// change nothing but timing.
     public mutating func process(batch inputs: [BatchInput], _ handle: (Int, Result) -> Void) {
         let lookahead = Self.batchLookahead
         // Rings of what was worked out ahead, by input index modulo the lookahead. The hashes
@@ -64,16 +78,23 @@ extension Engine {
                     handle(index, Result(outcome: .rejected, rejection: rejection))
                 }
             }
-            // Half-way: the index slot asked for earlier has likely arrived; ask for the state.
-            let middle = step - lookahead / 2
-            if middle >= 0 && middle < inputs.count, let hash = hashes[middle % lookahead] {
+            // One step apart, each hint finds what the one before asked for arrived (a step is
+            // an event's apply, microseconds; a fetch takes about a tenth of one):
+            // the index slot asked for a step ago, so ask for the state;
+            if step >= 1 && step - 1 < inputs.count, let hash = hashes[(step - 1) % lookahead] {
                 state.accounts.prefetchState(hash: hash)
             }
-            // Three quarters of the way: the state has likely arrived; ask for what it points to.
-            let late = step - lookahead * 3 / 4
-            if late >= 0 && late < inputs.count, let hash = hashes[late % lookahead] {
+            // the state, so ask for the first lines of what it points to;
+            if step >= 2 && step - 2 < inputs.count, let hash = hashes[(step - 2) % lookahead] {
                 state.accounts.prefetchContents(hash: hash)
             }
+            // those first lines, with the lists' counts, so ask for the rest of the lists. That
+            // event is applied next.
+            if step >= 3 && step - 3 < inputs.count, let hash = hashes[(step - 3) % lookahead] {
+                state.accounts.prefetchListBodies(hash: hash)
+            }
+            // A lookahead before its decoding, the message's bytes are asked for.
+            if step + lookahead < inputs.count { inputs[step + lookahead].prefetchBytes() }
             if step < inputs.count {
                 let (next, hash) = prepare(inputs[step])
                 prepared[step % lookahead] = next
