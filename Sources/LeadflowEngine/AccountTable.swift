@@ -178,11 +178,9 @@ public struct AccountTable: Sendable {
 
     /// Asks the processor to fetch the state of the account with this id hash, if indexed.
     func prefetchState(hash: UInt32) {
-        guard let position = positions?.candidate(hash: hash) else { return }
-        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+        withCandidateState(hash: hash) { state in
             // States are not aligned to cache lines: the words `prefetchContents` reads next
             // (within the first 64 bytes) may sit on the line after the one the state starts on.
-            let state = UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
             leadflow_prefetch(state)
             leadflow_prefetch(state + Self.heapWordsEnd - 1)
         }
@@ -196,14 +194,11 @@ public struct AccountTable: Sendable {
     /// the hint is meant to fetch. A word that is not a heap address (a short id stored inline)
     /// only makes a useless hint; a prefetch never faults.
     func prefetchContents(hash: UInt32) {
-        guard let position = positions?.candidate(hash: hash) else { return }
-        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-            let state = UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+        withCandidateState(hash: hash) { state in
             for offset in Self.heapWordOffsets {
-                // Object pointers keep flags in their top byte; the payload starts 32 bytes in,
-                // after the count (16 bytes in, on the line before a quarter of the time), which
-                // `prefetchListBodies` reads.
-                let address = state.load(fromByteOffset: offset, as: UInt.self) & 0x00FF_FFFF_FFFF_FFF0
+                // The payload starts 32 bytes in, after the count (16 bytes in, on the line
+                // before a quarter of the time), which `prefetchListBodies` reads.
+                let address = Self.objectAddress(in: state, at: offset)
                 leadflow_prefetch(UnsafeRawPointer(bitPattern: address &+ 16))
                 leadflow_prefetch(UnsafeRawPointer(bitPattern: address &+ 32))
             }
@@ -219,12 +214,9 @@ public struct AccountTable: Sendable {
     /// `update`). The counts are read as raw words for the reason given above; an array's
     /// word always points to a live storage object (the empty array's too), so reading it is safe.
     func prefetchListBodies(hash: UInt32) {
-        guard let position = positions?.candidate(hash: hash) else { return }
-        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-            let state = UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1)))
+        withCandidateState(hash: hash) { state in
             for (offset, elementSize) in Self.listLayouts {
-                let storage = state.load(fromByteOffset: offset, as: UInt.self) & 0x00FF_FFFF_FFFF_FFF0
-                guard let object = UnsafeRawPointer(bitPattern: storage) else { continue }
+                guard let object = UnsafeRawPointer(bitPattern: Self.objectAddress(in: state, at: offset)) else { continue }
                 // Storage: header, reference counts, count, capacity, then the elements.
                 let bytes = Swift.min(object.load(fromByteOffset: 16, as: Int.self), 64) * elementSize
                 // The first line came with `prefetchContents`.
@@ -233,12 +225,20 @@ public struct AccountTable: Sendable {
         }
     }
 
-    /// Where each list's storage word sits in an `AccountState`, and its element stride.
-    private static let listLayouts: [(offset: Int, stride: Int)] = [
-        (MemoryLayout<AccountState>.offset(of: \.tallies)!, MemoryLayout<SignalTally>.stride),
-        (MemoryLayout<AccountState>.offset(of: \.people)!, MemoryLayout<EngagedPerson>.stride),
-        (MemoryLayout<AccountState>.offset(of: \.surges)!, MemoryLayout<TopicSurge>.stride),
-    ]
+    /// The state of the first account indexed with this id hash (on a collision of 32-bit
+    /// hashes, another account's: fine for a hint), if any.
+    private func withCandidateState(hash: UInt32, _ body: (UnsafeRawPointer) -> Void) {
+        guard let position = positions?.candidate(hash: hash) else { return }
+        chunks[position >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+            body(UnsafeRawPointer(chunk.baseAddress! + (position & (Self.chunkSize - 1))))
+        }
+    }
+
+    /// The heap object a state's word at `offset` points to; object pointers keep flags in
+    /// their top byte and low bits.
+    private static func objectAddress(in state: UnsafeRawPointer, at offset: Int) -> UInt {
+        state.load(fromByteOffset: offset, as: UInt.self) & 0x00FF_FFFF_FFFF_FFF0
+    }
 
     /// Where the last of those words ends.
     private static let heapWordsEnd = heapWordOffsets.max()! + 8
@@ -249,6 +249,13 @@ public struct AccountTable: Sendable {
         MemoryLayout<AccountState>.offset(of: \.tallies)!,
         MemoryLayout<AccountState>.offset(of: \.people)!,
         MemoryLayout<AccountState>.offset(of: \.surges)!,
+    ]
+
+    /// Where each list's storage word sits in an `AccountState`, and its element stride.
+    private static let listLayouts: [(offset: Int, stride: Int)] = [
+        (MemoryLayout<AccountState>.offset(of: \.tallies)!, MemoryLayout<SignalTally>.stride),
+        (MemoryLayout<AccountState>.offset(of: \.people)!, MemoryLayout<EngagedPerson>.stride),
+        (MemoryLayout<AccountState>.offset(of: \.surges)!, MemoryLayout<TopicSurge>.stride),
     ]
 
     /// The accounts that satisfy `isIncluded`, unindexed (for snapshots). A full chunk whose

@@ -10,7 +10,6 @@
 struct DomainMap<Value: Sendable>: Sendable {
     private var index = AccountIndex()
     private var keys: [String] = []
-    private var hashes: [UInt32] = []
     private var values: [Value] = []
 
     init() {}
@@ -45,20 +44,18 @@ struct DomainMap<Value: Sendable>: Sendable {
             case (nil, let value?):
                 index.insert(hash: hash, position: keys.count)
                 keys.append(domain)
-                hashes.append(hash)
                 values.append(value)
             case (let position?, nil):
-                // The last entry moves into the hole, so the arrays stay dense.
+                // The last entry moves into the hole, so the arrays stay dense. (Removals are
+                // rare, reference records changing, so its hash is computed again, not stored.)
                 let last = keys.count - 1
                 index.remove(hash: hash, position: position)
                 if position != last {
-                    index.move(hash: hashes[last], from: last, to: position)
+                    index.move(hash: Self.hash(keys[last]), from: last, to: position)
                     keys.swapAt(position, last)
-                    hashes.swapAt(position, last)
                     values.swapAt(position, last)
                 }
                 keys.removeLast()
-                hashes.removeLast()
                 values.removeLast()
             case (nil, nil):
                 break
