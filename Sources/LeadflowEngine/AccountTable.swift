@@ -244,12 +244,7 @@ public struct AccountTable: Sendable {
     private static let heapWordsEnd = heapWordOffsets.max()! + 8
 
     /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
-    private static let heapWordOffsets: [Int] = [
-        MemoryLayout<AccountState>.offset(of: \.accountID)! + 8,
-        MemoryLayout<AccountState>.offset(of: \.tallies)!,
-        MemoryLayout<AccountState>.offset(of: \.people)!,
-        MemoryLayout<AccountState>.offset(of: \.surges)!,
-    ]
+    private static let heapWordOffsets: [Int] = [MemoryLayout<AccountState>.offset(of: \.accountID)! + 8] + listLayouts.map(\.offset)
 
     /// Where each list's storage word sits in an `AccountState`, and its element stride.
     private static let listLayouts: [(offset: Int, stride: Int)] = [
