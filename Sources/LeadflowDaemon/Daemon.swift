@@ -151,9 +151,10 @@ public final class Daemon: Sendable {
         var lastOutputEndsRefresh = ContinuousClock.now
         var publishedAfterAssignments = 0
         var backPressure = InputBackPressure(limit: configuration.kafka.inputBufferMiB * 1_048_576)
+        var pollSize = InputBackPressure.fullPoll
         while !stopRequested.withLock({ $0 }) {
-            var batch = try await consumer.poll(maxMessages: 5_000, timeout: .milliseconds(100))
-            let references = try await referenceReader?.poll(maxMessages: 5_000, timeout: .zero) ?? []
+            var batch = try await consumer.poll(maxMessages: pollSize, timeout: .milliseconds(100))
+            let references = try await referenceReader?.poll(maxMessages: pollSize, timeout: .zero) ?? []
             // An owned partition with nothing buffered is caught up when its end, as this instance
             // knows it without asking the broker (where the consumer last reached the end, or the
             // high watermark of the last fetch response, whichever is later), is not past the next
@@ -203,6 +204,7 @@ public final class Daemon: Sendable {
                 core.withLock { $0.register(id: id, item) }
             }
             holdInputWithinBound(&backPressure, buffered: buffered, holding: holding, consumer: consumer, referenceReader: referenceReader)
+            pollSize = backPressure.pollSize(buffered: buffered)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.

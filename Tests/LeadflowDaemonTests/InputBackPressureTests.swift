@@ -37,6 +37,17 @@ struct InputBackPressureTests {
         #expect(bound.paused.isEmpty)
     }
 
+    @Test("over the bound polls are small, so partitions that held nothing add little before they are paused")
+    func pollsAreSmallOverTheBound() {
+        var bound = InputBackPressure(limit: 1_000)
+        #expect(bound.pollSize(buffered: 1_000) == InputBackPressure.fullPoll)
+        #expect(bound.pollSize(buffered: 1_001) == InputBackPressure.smallPoll)
+        #expect(InputBackPressure.smallPoll < InputBackPressure.fullPoll / 10)
+        // Back under the bound (paused partitions still waiting to resume at half): full polls again.
+        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0)])
+        #expect(bound.pollSize(buffered: 900) == InputBackPressure.fullPoll)
+    }
+
     @Test("the holding set is needed only over the bound or while something is paused")
     func needsHoldingOnlyWhenItMatters() {
         var bound = InputBackPressure(limit: 1_000)
@@ -74,11 +85,12 @@ struct InputBackPressureTests {
         configuration.kafka.inputBufferMiB = 1
         let lines = Self.pageViews(count: 45_000)
         try harness.produceWithKcat(lines)
-        // The loop checks the bound after each poll of up to 5,000 records, and a pause takes
-        // effect in librdkafka's own thread, so one more poll can still deliver: the buffer may
-        // exceed the bound by two polls' worth. Without the bound it would hold the whole input.
+        // The loop checks the bound after each poll: the poll that crosses it (a full one) adds
+        // to the buffer, and so may each partition that held nothing at a check, until it too is
+        // paused, but only by a small poll (see `InputBackPressure`). Three input topics of four
+        // partitions each. Without the bound the buffer would hold the whole input.
         let largest = lines.map { $0.utf8.count + 20 + 160 }.max()!  // payload, key, per-record allowance
-        let allowance = 1_048_576 + 2 * 5_000 * largest
+        let allowance = 1_048_576 + (InputBackPressure.fullPoll + 12 * InputBackPressure.smallPoll) * largest
         let whole = lines.reduce(0) { $0 + $1.utf8.count + 160 }
         #expect(whole > 3 * allowance, "the input must be well over the allowance for the test to mean anything")
         // One partition of another input topic loses its leader: it can be neither read nor
