@@ -84,6 +84,11 @@ public final class EmbeddedBroker: Sendable {
             rd_kafka_mock_push_request_errors_array(cluster.value, api.rawValue, buffer.count, buffer.baseAddress)
         }
     }
+
+    /// Drops the errors still queued by `pushRequestErrors` for this kind of request.
+    public func clearRequestErrors(_ api: APIKey) {
+        rd_kafka_mock_clear_request_errors(cluster.value, api.rawValue)
+    }
 }
 
 /// Named Kafka protocol error codes used with `EmbeddedBroker.pushRequestErrors`.

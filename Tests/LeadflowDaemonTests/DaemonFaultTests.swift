@@ -141,8 +141,16 @@ struct DaemonFaultTests {
         // Longer than the session timeout: the member loses its partitions and must rejoin.
         try harness.broker.setBrokerDown(1)
         try await Task.sleep(for: .seconds(8))
+        // The second half is produced while the daemon's fetches still fail, so it is read whole
+        // once they succeed: read while being produced, a record could reach its partition after
+        // the merge found that partition at its end, and be applied later than a replay applies
+        // it (a known limitation, see the README), which this test is not about.
+        harness.broker.pushRequestErrors(.fetch, Array(repeating: KafkaProtocolError.notLeaderForPartition, count: 100_000))
         try harness.broker.setBrokerUp(1)
         try harness.produceWithKcat(Array(lines[half...]))
+        try await Task.sleep(for: .seconds(1))
+        #expect(daemon.counters.eventsIn == half, "the daemon read the second half while its fetches were to fail")
+        harness.broker.clearRequestErrors(.fetch)
         // Every input processed and committed once the cluster is back.
         let recovery = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < recovery {
