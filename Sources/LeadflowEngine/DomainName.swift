@@ -70,9 +70,14 @@ public enum DomainName {
 
     /// `^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+\.?$`, labels ≤ 63.
     public static func isValidSyntax(_ text: String) -> Bool {
-        // Checked in place (every page view's domain passes through here): no copy of the bytes.
-        let all = text.utf8
-        let bytes = all.last == 46 ? all.dropLast() : all[...]
+        var text = text
+        return text.withUTF8 { isValidSyntax($0) }
+    }
+
+    /// `isValidSyntax` on UTF-8 bytes, in place (every page view's domain passes through here,
+    /// straight from the message).
+    static func isValidSyntax(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        let bytes = utf8.last == 46 ? utf8.dropLast() : utf8[...]
         guard !bytes.isEmpty, bytes.count <= 253 else { return false }
         var labels = 0
         var labelLength = 0

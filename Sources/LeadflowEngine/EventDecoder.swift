@@ -170,30 +170,42 @@ private struct Fields {
         }
 
         func accepts(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { accepts($0) }
+        }
+
+        /// Checked on the UTF-8 bytes, in place: most strings are checked before they become a
+        /// `String`, straight from the message.
+        func accepts(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             switch self {
-            case .url: text.hasPrefix("http://") || text.hasPrefix("https://")
-            case .domain: DomainName.isValidSyntax(text)
-            case .email: Self.isEmail(text)
-            case .identifier: Self.isIdentifier(text)
-            case .countryCode: text.utf8.count == 2 && text.utf8.allSatisfy { $0 >= 65 && $0 <= 90 }
+            case .url: Self.hasPrefix(bytes, "http://") || Self.hasPrefix(bytes, "https://")
+            case .domain: DomainName.isValidSyntax(bytes)
+            case .email: Self.isEmail(bytes)
+            case .identifier: Self.isIdentifier(bytes)
+            case .countryCode: bytes.count == 2 && bytes.allSatisfy { $0 >= 65 && $0 <= 90 }
             }
         }
 
+        private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard bytes.count >= count else { return false }
+            for offset in 0..<count where bytes[offset] != prefix.utf8Start[offset] { return false }
+            return true
+        }
+
         /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`
-        private static func isEmail(_ text: String) -> Bool {
-            let bytes = text.utf8
-            guard let at = bytes.firstIndex(of: 64), at > bytes.startIndex else { return false }
-            let local = bytes[..<at]
-            let domain = bytes[bytes.index(after: at)...]
+        private static func isEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let at = bytes.firstIndex(of: 64), at > 0 else { return false }
             func plain(_ byte: UInt8) -> Bool { byte != 64 && byte != 32 && !(9...13).contains(byte) }
-            guard local.allSatisfy(plain), domain.allSatisfy(plain), let last = domain.indices.last else { return false }
-            return domain.indices.contains { domain[$0] == 46 && $0 > domain.startIndex && $0 < last }
+            let last = bytes.count - 1
+            guard bytes[..<at].allSatisfy(plain), bytes[(at + 1)...].allSatisfy(plain), last > at else { return false }
+            return ((at + 2)..<max(at + 2, last)).contains { bytes[$0] == 46 }
         }
 
         /// `^[a-z][a-z0-9_]*$`
-        private static func isIdentifier(_ text: String) -> Bool {
-            guard let first = text.utf8.first, (97...122).contains(first) else { return false }
-            return text.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
+        private static func isIdentifier(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = bytes.first, (97...122).contains(first) else { return false }
+            return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
         }
     }
 
@@ -233,20 +245,32 @@ private struct Fields {
         guard case .string(let range, let escaped) = value else {
             throw Rejection(.wrongType, field: "\(name)", expected: check?.expected ?? "a string", found: describe(value))
         }
-        let text = reader.string(range, escaped: escaped)
-        // UTF-8 length bounds the scalar count from above, so the exact count is needed only past the limit.
-        let utf8Length = text.utf8.count
-        let length = utf8Length <= maxLength ? utf8Length : text.unicodeScalars.count
+        if escaped {
+            let text = reader.string(range, escaped: true)
+            var copy = text
+            try copy.withUTF8 { try checkString($0, name, maxLength: maxLength, allowEmpty: allowEmpty, check: check) }
+            return text
+        }
+        // Without escapes the message's bytes are the string's: checked in place, then copied once.
+        let raw = UnsafeBufferPointer(rebasing: reader.bytes[range])
+        try checkString(raw, name, maxLength: maxLength, allowEmpty: allowEmpty, check: check)
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// The schema's checks on a string's (valid) UTF-8 bytes.
+    private func checkString(_ utf8: UnsafeBufferPointer<UInt8>, _ name: FieldName, maxLength: Int, allowEmpty: Bool, check: Check?) throws {
+        // UTF-8 length bounds the scalar count from above, so the exact count (every byte that
+        // does not continue a scalar) is needed only past the limit.
+        let length = utf8.count <= maxLength ? utf8.count : utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         if length == 0 && !allowEmpty {
             throw Rejection(.invalidValue, field: "\(name)", expected: check?.expected ?? "a non-empty string", found: "an empty string")
         }
         if length > maxLength {
             throw Rejection(.invalidValue, field: "\(name)", expected: "at most \(maxLength) characters", found: "\(length) characters")
         }
-        if let check, !check.accepts(text) {
-            throw Rejection(.invalidValue, field: "\(name)", expected: check.expected, found: Self.quoted(text))
+        if let check, !check.accepts(utf8) {
+            throw Rejection(.invalidValue, field: "\(name)", expected: check.expected, found: Self.quoted(String(decoding: utf8, as: UTF8.self)))
         }
-        return text
     }
 
     func time(_ name: FieldName) throws -> EventTime {

@@ -132,7 +132,7 @@ struct JSONReader {
 
     /// The known field a member name is (names with escapes never match a plain schema name).
     func fieldName(_ member: Member) -> FieldName? {
-        member.keyEscaped ? nil : FieldName.named(UnsafeBufferPointer(rebasing: bytes[member.key]))
+        member.keyEscaped ? nil : FieldName.named(UnsafeBufferPointer(rebasing: bytes[member.key]), readable: bytes.count - member.key.lowerBound)
     }
 
     func keyHasPrefix(_ member: Member, _ prefix: StaticString) -> Bool {
@@ -198,35 +198,46 @@ struct JSONReader {
         index += 1
         let start = index
         var escaped = false
-        // Every byte ORed together: a string without a byte over 0x7F is ASCII and needs no
-        // UTF-8 check, which saves a second pass over nearly every string. Escapes are ASCII,
-        // so the raw bytes of a string with escapes are checked the same way.
-        var bits: UInt8 = 0
-        while index < bytes.count {
-            // Eight bytes at a time while none of them ends the string, starts an escape, is a
-            // control character or is over 0x7F; the byte that is goes through the checks below.
-            if let base = bytes.baseAddress {
-                while index + 8 <= bytes.count, !Self.needsCheck(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) { index += 8 }
-                guard index < bytes.count else { break }
+        // A string without a byte over 0x7F is ASCII and needs no UTF-8 check, which saves a
+        // second pass over nearly every string. Escapes are ASCII, so the raw bytes of a string
+        // with escapes are checked the same way.
+        var isASCII = true
+        let count = bytes.count
+        guard let base = bytes.baseAddress else { throw Failure(offset: start - 1, message: "unterminated string") }
+        while true {
+            // Eight bytes at a time, straight to the first that ends the string, starts an
+            // escape, is a control character or is over 0x7F: most strings (and every member
+            // name) end within the first word, so finding the quote in it, rather than only
+            // that it holds one, spares a byte-by-byte walk over the rest.
+            while index + 8 <= count {
+                let mask = Self.specialBytes(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                if mask != 0 {
+                    index += mask.trailingZeroBitCount >> 3
+                    break
+                }
+                index += 8
             }
-            let byte = bytes[index]
-            bits |= byte
+            guard index < count else { break }
+            let byte = base[index]
             if byte == UInt8(ascii: "\"") {
                 let range = start..<index
                 index += 1
-                if bits >= 0x80, !isValidUTF8(range) { throw Failure(offset: start, message: "invalid UTF-8 in string") }
+                if !isASCII, !isValidUTF8(range) { throw Failure(offset: start, message: "invalid UTF-8 in string") }
                 return (range, escaped)
             }
-            if byte < 0x20 { throw Failure(offset: index, message: "control character in string") }
-            if byte == UInt8(ascii: "\\") {
+            if byte >= 0x80 {
+                isASCII = false
+            } else if byte < 0x20 {
+                throw Failure(offset: index, message: "control character in string")
+            } else if byte == UInt8(ascii: "\\") {
                 escaped = true
-                guard index + 1 < bytes.count else { break }
-                switch bytes[index + 1] {
+                guard index + 1 < count else { break }
+                switch base[index + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 2
                 case UInt8(ascii: "u"):
-                    guard index + 6 <= bytes.count, (2..<6).allSatisfy({ isHex(bytes[index + $0]) }) else {
+                    guard index + 6 <= count, (2..<6).allSatisfy({ isHex(base[index + $0]) }) else {
                         throw Failure(offset: index, message: "invalid \\u escape")
                     }
                     index += 6
@@ -235,15 +246,18 @@ struct JSONReader {
                 }
                 continue
             }
+            // A byte over 0x7F, or a plain one in the last few bytes, where no whole word is left.
             index += 1
         }
         throw Failure(offset: start - 1, message: "unterminated string")
     }
 
-    /// Whether any of eight bytes is a quote, a backslash, below 0x20 or above 0x7F (exact, by
-    /// the usual carry tricks: a byte below n makes `x - n` borrow into its top bit).
+    /// The top bit of each of eight bytes that is a quote, a backslash, below 0x20 or above
+    /// 0x7F, by the usual carry tricks (a byte below n makes `x - n` borrow into its top bit).
+    /// A borrow only runs upwards from a flagged byte, so the lowest bit set is always exact:
+    /// it marks the first such byte (bytes above it may be flagged falsely).
     @inline(__always)
-    static func needsCheck(_ word: UInt64) -> Bool {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let tops: UInt64 = 0x8080_8080_8080_8080
         let quotes = word ^ (ones &* 0x22)
@@ -251,8 +265,11 @@ struct JSONReader {
         let zeroQuote = (quotes &- ones) & ~quotes
         let zeroBackslash = (backslashes &- ones) & ~backslashes
         let control = (word &- ones &* 0x20) & ~word
-        return (word | zeroQuote | zeroBackslash | control) & tops != 0
+        return (word | zeroQuote | zeroBackslash | control) & tops
     }
+
+    /// Whether any of eight bytes is one `specialBytes` flags.
+    static func needsCheck(_ word: UInt64) -> Bool { specialBytes(word) != 0 }
 
     private func isValidUTF8(_ range: Range<Int>) -> Bool {
         var iterator = UnsafeBufferPointer(rebasing: bytes[range]).makeIterator()

@@ -13,22 +13,32 @@ struct EventDecoderFieldTests {
 
     static let view = #""type":"page_view","event_id":"pv-1","occurred_at":1763892900000,"visitor_id":"v-1","url":"https://leadflow.example/pricing""#
 
+    /// The name these bytes spell, found both ways: copied out, and loaded in place from a
+    /// document with more bytes after the key (which must not count).
+    static func named(_ key: [UInt8]) -> FieldName? {
+        let copied = key.withUnsafeBufferPointer { FieldName.named($0) }
+        let document = key + Array(#"":"zzzzzzzzzzzzzzzz"}"#.utf8)
+        let inPlace = document.withUnsafeBufferPointer { FieldName.named(UnsafeBufferPointer(rebasing: $0[..<key.count]), readable: $0.count) }
+        #expect(copied == inPlace, "\(key): copied \(String(describing: copied)), in place \(String(describing: inPlace))")
+        return copied
+    }
+
     @Test("every known name is found from its own bytes, and near misses are not")
     func namesRoundTrip() {
         #expect(Set(FieldName.allCases.map(\.rawValue)) == Set(0..<FieldName.count))
         for name in FieldName.allCases {
             let text = name.description
             let bytes = Array(text.utf8)
-            #expect(bytes.withUnsafeBufferPointer { FieldName.named($0) } == name, "\(text)")
+            #expect(Self.named(bytes) == name, "\(text)")
             // The same length with any one byte changed is another, unknown name.
             for position in bytes.indices {
                 var changed = bytes
                 changed[position] = changed[position] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
-                let found = changed.withUnsafeBufferPointer { FieldName.named($0) }
+                let found = Self.named(changed)
                 #expect(found == nil || found!.description == String(decoding: changed, as: UTF8.self), "\(text) changed at \(position)")
             }
-            #expect(Array((text + "s").utf8).withUnsafeBufferPointer { FieldName.named($0) } == nil)
-            #expect(Array(text.utf8.dropLast()).withUnsafeBufferPointer { FieldName.named($0) } == nil)
+            #expect(Self.named(Array((text + "s").utf8)) == nil)
+            #expect(Self.named(Array(text.utf8.dropLast())) == nil)
         }
         #expect([UInt8]().withUnsafeBufferPointer { FieldName.named($0) } == nil)
         #expect(Array("x".utf8).withUnsafeBufferPointer { FieldName.named($0) } == nil)
