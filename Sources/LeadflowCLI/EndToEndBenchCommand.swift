@@ -45,10 +45,17 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds between periodic snapshots of each task while the daemon runs (0: none, so the phases measure processing alone).")
     var snapshotEverySeconds: Double = 0
 
+    @Option(help: "The daemon's kafka.merge_grace_ms (how long a record waits for partitions read to their end), to measure what it costs in latency.")
+    var mergeGraceMs: Int = 0
+
     @Flag(help: "End with a single-line JSON object of all figures.")
     var json = false
 
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (0...60_000).contains(mergeGraceMs) else { throw ValidationError("--merge-grace-ms must be from 0 to 60000, got \(mergeGraceMs)") }
+    }
 
     func run() async throws {
         var logger = logging.makeLogger(label: "leadflow.bench")
@@ -56,6 +63,7 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
         let broker = try EmbeddedBroker(brokers: 1, logger: logger)
         var configuration = DemoScenario.configuration(bootstrap: broker.bootstrapServerList)
         configuration.kafka.groupID = "bench-e2e"
+        configuration.kafka.mergeGraceMilliseconds = mergeGraceMs
         configuration.snapshots.directory = FileManager.default.temporaryDirectory.appendingPathComponent("leadflow-bench-\(getpid())").path
         configuration.snapshots.everySeconds = snapshotEverySeconds > 0 ? snapshotEverySeconds : 3_600
         configuration.snapshots.everyEvents = Int.max / 2

@@ -18,6 +18,12 @@ public struct KafkaSettings: Sendable, Hashable {
     /// This bounds memory while one partition cannot be read (its leader is down, say).
     /// Default: 256.
     public var inputBufferMiB = 256
+    /// How long a record may wait, after it is fetched, for partitions the merge found read to
+    /// their end, in milliseconds. A record reaching such a partition within this time, stamped
+    /// earlier, is still applied in timestamp order, as a replay or a recovery would apply it
+    /// (Kafka Streams calls this `max.task.idle.ms`). It only delays records while some owned
+    /// partition has nothing buffered, by at most this much. Default: 0 (no wait).
+    public var mergeGraceMilliseconds = 0
 
     public init() {}
 }
@@ -127,8 +133,11 @@ extension KafkaSettings: ConfigSection {
         fields.read("client_id", &clientID)
         fields.read("properties", &properties)
         fields.read("input_buffer_mib", &inputBufferMiB)
+        fields.read("merge_grace_ms", &mergeGraceMilliseconds)
         fields.check(!groupID.isEmpty, "group_id", "must not be empty")
         fields.check(inputBufferMiB >= 1, "input_buffer_mib", "must be at least 1, got \(inputBufferMiB)")
+        fields.check(
+            (0...60_000).contains(mergeGraceMilliseconds), "merge_grace_ms", "must be from 0 to 60000 milliseconds, got \(mergeGraceMilliseconds)")
     }
 }
 

@@ -152,8 +152,9 @@ public final class Daemon: Sendable {
         var publishedAfterAssignments = 0
         var backPressure = InputBackPressure(limit: configuration.kafka.inputBufferMiB * 1_048_576)
         var pollSize = InputBackPressure.fullPoll
+        var pollTimeout = Duration.milliseconds(100)
         while !stopRequested.withLock({ $0 }) {
-            var batch = try await consumer.poll(maxMessages: pollSize, timeout: .milliseconds(100))
+            var batch = try await consumer.poll(maxMessages: pollSize, timeout: pollTimeout)
             let references = try await referenceReader?.poll(maxMessages: pollSize, timeout: .zero) ?? []
             // An owned partition with nothing buffered is caught up when its end, as this instance
             // knows it without asking the broker (where the consumer last reached the end, or the
@@ -189,11 +190,13 @@ public final class Daemon: Sendable {
                     queryInFlight.withLock { $0 = false }
                 }
             }
+            var graceEnds: MonotonicInstant?
             let (outgoing, buffered, holding) = core.withLock { core in
                 applyDeliveries(to: &core)
                 accept(&batch, into: &core)
                 acceptReferences(references, into: &core)
-                let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }) + core.redeliver.drain()
+                let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }, graceEnds: &graceEnds)
+                    + core.redeliver.drain()
                 eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
                 // What is left buffered, while the lock is held anyway (see `InputBackPressure`).
                 let buffered = core.bufferedInputBytes
@@ -205,6 +208,10 @@ public final class Daemon: Sendable {
             }
             holdInputWithinBound(&backPressure, buffered: buffered, holding: holding, consumer: consumer, referenceReader: referenceReader)
             pollSize = backPressure.pollSize(buffered: buffered)
+            // A record waiting out the merge grace is looked at again when its wait ends, not a
+            // whole poll timeout later.
+            pollTimeout = graceEnds.map { .nanoseconds(min(max($0.nanoseconds - min($0.nanoseconds, MonotonicInstant.now.nanoseconds), 1_000_000), 100_000_000)) }
+                ?? .milliseconds(100)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
@@ -312,11 +319,20 @@ public final class Daemon: Sendable {
     /// Applies buffered input in one fixed order across every owned partition: the smallest
     /// (record timestamp, topic index, partition, offset) first, and only while every owned input
     /// partition either has buffered input or has nothing more to read. So the order, and with it
-    /// every output, does not depend on fetch timing: a replay after a crash repeats it exactly.
+    /// every output, does not depend on fetch timing: a replay after a crash repeats it exactly,
+    /// unless a record reaches a partition after the merge found it at its end, stamped earlier
+    /// than records applied since. While some partition is at its end, a record is applied only
+    /// once it has waited `kafka.merge_grace_ms` since it was fetched; when one has to wait,
+    /// `graceEnds` says when its wait ends.
     private func drain(
-        _ core: inout DaemonCore, caughtUp: Set<KafkaPartition>, isCaughtUp: (KafkaPartition, Int64) -> Bool
+        _ core: inout DaemonCore, caughtUp: Set<KafkaPartition>, isCaughtUp: (KafkaPartition, Int64) -> Bool,
+        graceEnds: inout MonotonicInstant?
     ) -> [Outgoing] {
         var produced: [Outgoing] = []
+        let grace = UInt64(max(options.configuration.kafka.mergeGraceMilliseconds, 0)) * 1_000_000
+        let now = grace > 0 ? MonotonicInstant.now : MonotonicInstant(nanoseconds: 0)
+        // Owned partitions with nothing buffered that the merge goes on without.
+        var atTheirEnd = 0
         let tasks = core.tasks.keys.sorted()
         // Reference records are merged only once there are tasks to merge them with.
         guard !tasks.isEmpty else { return produced }
@@ -330,6 +346,8 @@ public final class Daemon: Sendable {
                 } else if !caughtUp.contains(KafkaPartition(topic: inputs[topic], partition: task)) {
                     logger.trace("merge waits for unread input", metadata: ["partition": "\(inputs[topic])[\(task)]"])
                     return produced
+                } else {
+                    atTheirEnd += 1
                 }
             }
         }
@@ -341,6 +359,8 @@ public final class Daemon: Sendable {
                     heads.insert(MergeHeads.Head(key: key, task: Int32(index), topic: -1))
                 } else if !caughtUp.contains(KafkaPartition(topic: reference.topic, partition: Int32(index))) {
                     return produced
+                } else {
+                    atTheirEnd += 1
                 }
             }
         }
@@ -354,6 +374,15 @@ public final class Daemon: Sendable {
         run.reserveCapacity(Self.signalBatch)
         while let head = heads.first {
             let (task, topic) = (head.task, head.topic)
+            if grace > 0 && atTheirEnd > 0 {
+                let received = topic < 0
+                    ? core.reference!.queues[Int(task)].firstReceivedAt
+                    : core.withTask(at: core.tasks.index(forKey: task)!) { $0.queues[topic].firstReceivedAt }
+                if let received, received.nanoseconds + grace > now.nanoseconds {
+                    graceEnds = MonotonicInstant(nanoseconds: received.nanoseconds + grace)
+                    break
+                }
+            }
             let next: MergeHeads.Key?
             if topic < 0 {
                 produced += apply(&run, core: &core)
@@ -377,6 +406,7 @@ public final class Daemon: Sendable {
             let partition = topic < 0 ? KafkaPartition(topic: core.reference!.topic, partition: task) : KafkaPartition(topic: inputs[topic], partition: task)
             let nextOffset = topic < 0 ? core.reference!.next[Int(task)] : core.withTask(at: core.tasks.index(forKey: task)!) { $0.next[topic] }
             if !isCaughtUp(partition, nextOffset) { break }
+            atTheirEnd += 1
         }
         produced += apply(&run, core: &core)
         return produced

@@ -35,6 +35,8 @@ struct InputQueue: Sendable {
     var count: Int { stored - head }
     /// The next message to take.
     var first: KafkaMessage? { isEmpty ? nil : messages[head] }
+    /// When the next message was fetched, read without copying it.
+    var firstReceivedAt: MonotonicInstant? { isEmpty ? nil : messages[head].receivedAt }
     /// The next message's merge key, read without touching the message.
     func firstMergeKey(topic: Int, partition: Int32) -> (Int64, Int, Int32, Int64)? {
         isEmpty ? nil : (entries[head].timestamp, topic, partition, entries[head].offset)
