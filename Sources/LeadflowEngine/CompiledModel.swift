@@ -47,6 +47,7 @@ public final class CompiledModel: Sendable {
     let surgeCurrentHalfLife: HalfLife
     let surgeBaselineHalfLife: HalfLife
     let intentBaselineHalfLife: HalfLife
+    let repeatCurve: RepeatCurve
 
     public init(_ model: ScoringModel) {
         self.model = model
@@ -88,6 +89,7 @@ public final class CompiledModel: Sendable {
         firstPartyTopics = model.surges.firstParty.topics.map { ($0.name, $0.patterns.map(URLPattern.init)) }
         handRaiserForms = Set(model.routing.handRaiserForms)
         skipLifecycles = Set(model.routing.skipLifecycles)
+        repeatCurve = RepeatCurve(repeatFactor: model.engagement.repeatFactor)
         pageHalfLife = HalfLife(days: model.engagement.pageViewHalfLifeDays)
         intentHalfLife = HalfLife(days: model.engagement.intentHalfLifeDays)
         formHalfLife = HalfLife(days: model.engagement.formHalfLifeDays)

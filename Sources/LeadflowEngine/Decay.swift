@@ -53,3 +53,24 @@ public func diminishingReturns(_ count: Double, repeatFactor: Double) -> Double 
     guard repeatFactor > 0 else { return 1 }
     return 1 + repeatFactor * (1 - pow(repeatFactor, count - 1)) / (1 - repeatFactor)
 }
+
+/// `diminishingReturns` for one repeat factor, with `pow(factor, count - 1)` computed as
+/// `exp2((count - 1) * log2(factor))` from the logarithm taken once: scoring evaluates it for
+/// every tally on every event, and `pow` was 6% of `bench core`'s engine time at 10,000
+/// accounts. The two agree to within a few units in the last place.
+struct RepeatCurve: Sendable {
+    let repeatFactor: Double
+    private let log2Factor: Double
+
+    init(repeatFactor: Double) {
+        self.repeatFactor = repeatFactor
+        log2Factor = repeatFactor > 0 ? log2(repeatFactor) : 0
+    }
+
+    func value(_ count: Double) -> Double {
+        guard count > 1 else { return max(0, count) }
+        guard repeatFactor < 1 else { return count }
+        guard repeatFactor > 0 else { return 1 }
+        return 1 + repeatFactor * (1 - exp2((count - 1) * log2Factor)) / (1 - repeatFactor)
+    }
+}

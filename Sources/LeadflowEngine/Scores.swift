@@ -70,7 +70,7 @@ extension CompiledModel {
     func scores(of account: AccountState, fit: Double, at now: EventTime, explain: Bool) -> Scores {
         var contributions: [SignalContribution] = []
         var signals = 0.0
-        let repeatFactor = model.engagement.repeatFactor
+        let repeatCurve = self.repeatCurve
         // Read in place: iterating the array by value copied every tally, retaining and
         // releasing its two strings, on every event (a tenth of bench core's time at 10,000
         // accounts, where lists are long).
@@ -78,7 +78,7 @@ extension CompiledModel {
             for index in tallies.indices {
                 let tally = tallies.baseAddress! + index
                 let count = tally.pointee.count.value(at: now, halfLife: halfLife(of: tally.pointee.signalClass))
-                let points = self.points(of: tally) * diminishingReturns(count, repeatFactor: repeatFactor)
+                let points = self.points(of: tally) * repeatCurve.value(count)
                 signals += points
                 if explain && abs(points) >= 0.005 {
                     contributions.append(SignalContribution(

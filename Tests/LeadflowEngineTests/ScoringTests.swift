@@ -1,4 +1,4 @@
-import LeadflowEngine
+@testable import LeadflowEngine
 import Testing
 
 @Suite("Scoring: fit, decaying engagement, committee, bands")
@@ -89,6 +89,19 @@ struct ScoringTests {
         ])
         let scores = try #require(late.scores(accountID: "acc-70"))
         #expect(abs(scores.signals - (3 + 7.5)) < 1e-9)
+    }
+
+    @Test("the repeat curve scoring uses agrees with diminishing returns computed with pow")
+    func repeatCurveMatchesPow() {
+        for factor in [0.0, 0.1, 0.35, 0.5, 0.7, 0.9, 0.99, 1.0, 1.5] {
+            let curve = RepeatCurve(repeatFactor: factor)
+            for step in 0...4_000 {
+                let count = Double(step) * 0.0125
+                let expected = diminishingReturns(count, repeatFactor: factor)
+                #expect(abs(curve.value(count) - expected) <= 1e-12 * max(1, abs(expected)), "factor \(factor), count \(count)")
+            }
+        }
+        #expect(RepeatCurve(repeatFactor: 0.5).value(2) == 1.5)
     }
 
     @Test("buying committee: three people within the window earn the bonus; the most senior sets contact points")
