@@ -210,8 +210,7 @@ public final class Daemon: Sendable {
             pollSize = backPressure.pollSize(buffered: buffered)
             // A record waiting out the merge grace is looked at again when its wait ends, not a
             // whole poll timeout later.
-            pollTimeout = graceEnds.map { .nanoseconds(min(max($0.nanoseconds - min($0.nanoseconds, MonotonicInstant.now.nanoseconds), 1_000_000), 100_000_000)) }
-                ?? .milliseconds(100)
+            pollTimeout = graceEnds.map { .nanoseconds(min(max(MonotonicInstant.now.nanoseconds(until: $0), 1_000_000), 100_000_000)) } ?? .milliseconds(100)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
@@ -436,8 +435,6 @@ public final class Daemon: Sendable {
         guard !run.isEmpty else { return [] }
         // Elements are reached through a buffer pointer, which lends them in place: the array's
         // own subscript and `map` copied each pending signal, message buffers and all.
-        scratch.inputs.removeAll(keepingCapacity: true)
-        scratch.results.removeAll(keepingCapacity: true)
         run.withUnsafeBufferPointer { pending in
             for index in pending.indices {
                 scratch.inputs.append(Engine.BatchInput(
@@ -453,6 +450,7 @@ public final class Daemon: Sendable {
                 produced += record(scratch.results[index], of: pending[index].message, topic: pending[index].topic, slot: pending[index].slot, core: &core)
             }
         }
+        // Emptied now, not at the next batch, so the messages' buffers are freed with the run's.
         run.removeAll(keepingCapacity: true)
         scratch.inputs.removeAll(keepingCapacity: true)
         scratch.results.removeAll(keepingCapacity: true)

@@ -26,36 +26,33 @@ struct JSONReaderScanTests {
         }
     }
 
-    @Test("random words, special bytes often beside their neighbours in value, agree with a byte-by-byte check")
-    func randomWords() {
-        var state: UInt64 = 0x5EED
+    /// Eight-byte words drawn from a fixed seed, one byte in `specialEvery` near a special value
+    /// (often beside one in value, where the carry tricks could go wrong).
+    static func randomWords(seed: UInt64, specialEvery: UInt64, count: Int) -> [[UInt8]] {
+        var state = seed
         func next() -> UInt64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state
         }
         let nearSpecial: [UInt8] = [0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xFF, 0x00, 0x01]
-        for _ in 0..<50_000 {
-            let bytes = (0..<8).map { _ in
+        return (0..<count).map { _ in
+            (0..<8).map { _ in
                 let draw = next()
-                return draw % 3 == 0 ? nearSpecial[Int((draw >> 8) % UInt64(nearSpecial.count))] : UInt8(0x20 + (draw >> 16) % 0x5F)
+                return draw % specialEvery == 0 ? nearSpecial[Int((draw >> 8) % UInt64(nearSpecial.count))] : UInt8(0x20 + (draw >> 16) % 0x5F)
             }
+        }
+    }
+
+    @Test("random words, special bytes often beside their neighbours in value, agree with a byte-by-byte check")
+    func randomWords() {
+        for bytes in Self.randomWords(seed: 0x5EED, specialEvery: 3, count: 50_000) {
             #expect(JSONReader.needsCheck(Self.word(bytes)) == bytes.contains(where: Self.isSpecial), "\(bytes)")
         }
     }
 
     @Test("the lowest byte flagged is exactly the first special byte, whatever follows it")
     func firstFlaggedByteIsTheFirstSpecial() {
-        var state: UInt64 = 0xF1257
-        func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state
-        }
-        let nearSpecial: [UInt8] = [0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xFF, 0x00, 0x01]
-        for _ in 0..<50_000 {
-            let bytes = (0..<8).map { _ in
-                let draw = next()
-                return draw % 4 == 0 ? nearSpecial[Int((draw >> 8) % UInt64(nearSpecial.count))] : UInt8(0x20 + (draw >> 16) % 0x5F)
-            }
+        for bytes in Self.randomWords(seed: 0xF1257, specialEvery: 4, count: 50_000) {
             let mask = JSONReader.specialBytes(Self.word(bytes))
             let first = bytes.firstIndex(where: Self.isSpecial)
             #expect((mask == 0 ? nil : mask.trailingZeroBitCount / 8) == first, "\(bytes)")
