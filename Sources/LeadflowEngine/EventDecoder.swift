@@ -178,19 +178,12 @@ private struct Fields {
         /// `String`, straight from the message.
         func accepts(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
             switch self {
-            case .url: Self.hasPrefix(bytes, "http://") || Self.hasPrefix(bytes, "https://")
+            case .url: bytes.hasPrefix("http://") || bytes.hasPrefix("https://")
             case .domain: DomainName.isValidSyntax(bytes)
             case .email: Self.isEmail(bytes)
             case .identifier: Self.isIdentifier(bytes)
             case .countryCode: bytes.count == 2 && bytes.allSatisfy { $0 >= 65 && $0 <= 90 }
             }
-        }
-
-        private static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: StaticString) -> Bool {
-            let count = prefix.utf8CodeUnitCount
-            guard bytes.count >= count else { return false }
-            for offset in 0..<count where bytes[offset] != prefix.utf8Start[offset] { return false }
-            return true
         }
 
         /// `^[^@\s]+@[^@\s]+\.[^@\s]+$`

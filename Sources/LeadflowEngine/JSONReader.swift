@@ -136,10 +136,7 @@ struct JSONReader {
     }
 
     func keyHasPrefix(_ member: Member, _ prefix: StaticString) -> Bool {
-        guard member.key.count >= prefix.utf8CodeUnitCount else { return false }
-        let expected = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-        for offset in 0..<expected.count where bytes[member.key.lowerBound + offset] != expected[offset] { return false }
-        return true
+        UnsafeBufferPointer(rebasing: bytes[member.key]).hasPrefix(prefix)
     }
 
     // MARK: Reading
@@ -374,5 +371,14 @@ extension JSONReader.Value {
         case .object(let range): .object((range.lowerBound + offset)..<(range.upperBound + offset))
         default: self
         }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes start with `prefix`'s UTF-8 bytes.
+    func hasPrefix(_ prefix: StaticString) -> Bool {
+        guard count >= prefix.utf8CodeUnitCount else { return false }
+        for offset in 0..<prefix.utf8CodeUnitCount where self[offset] != prefix.utf8Start[offset] { return false }
+        return true
     }
 }
