@@ -153,8 +153,19 @@ public final class Daemon: Sendable {
         var backPressure = InputBackPressure(limit: configuration.kafka.inputBufferMiB * 1_048_576)
         var pollSize = InputBackPressure.fullPoll
         var pollTimeout = Duration.milliseconds(100)
+        // After a full poll (more input is likely waiting), the next poll runs on the consumer's
+        // queue while the batch is applied, so copying records out of librdkafka overlaps the
+        // engine instead of the loop waiting for it. It takes only what is already fetched
+        // (timeout zero): when it finds nothing, the loop polls as usual, with the timeout the
+        // merge grace asks for, so waiting behaves exactly as without it. Rebalance hooks it
+        // runs take the state lock like any other, between the loop's own sections.
+        var prefetched: Task<[KafkaMessage], any Error>?
+        defer { prefetched?.cancel() }
         while !stopRequested.withLock({ $0 }) {
-            var batch = try await consumer.poll(maxMessages: pollSize, timeout: pollTimeout)
+            var batch = try await prefetched?.value ?? []
+            prefetched = nil
+            if batch.isEmpty { batch = try await consumer.poll(maxMessages: pollSize, timeout: pollTimeout) }
+            let polledCount = batch.count
             let references = try await referenceReader?.poll(maxMessages: pollSize, timeout: .zero) ?? []
             // An owned partition with nothing buffered is caught up when its end, as this instance
             // knows it without asking the broker (where the consumer last reached the end, or the
@@ -191,10 +202,18 @@ public final class Daemon: Sendable {
                 }
             }
             var graceEnds: MonotonicInstant?
-            let (outgoing, buffered, holding) = core.withLock { core in
+            let bufferedBeforeDrain = core.withLock { core in
                 applyDeliveries(to: &core)
                 accept(&batch, into: &core)
                 acceptReferences(references, into: &core)
+                return core.bufferedInputBytes
+            }
+            if polledCount >= pollSize {
+                // Sized by what is buffered before the drain, which is at least what is left after it.
+                let size = backPressure.pollSize(buffered: bufferedBeforeDrain)
+                prefetched = Task { try await consumer.poll(maxMessages: size, timeout: .zero) }
+            }
+            let (outgoing, buffered, holding) = core.withLock { core in
                 let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }, graceEnds: &graceEnds)
                     + core.redeliver.drain()
                 eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
@@ -228,6 +247,10 @@ public final class Daemon: Sendable {
             }
             snapshotDueTasks()
         }
+        // Records a last prefetch took are not applied: their offsets are not committed, so
+        // they are read again from the committed offsets, as any record polled and not applied.
+        _ = try? await prefetched?.value
+        prefetched = nil
         core.withLock { $0.running = false }
         logger.info("stopping: draining, snapshotting and leaving the group")
         await consumer.close(timeout: .seconds(configuration.shutdownTimeoutSeconds))
