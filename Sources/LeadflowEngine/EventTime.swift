@@ -103,6 +103,30 @@ public enum RFC3339 {
             days -= 1
         }
         let (year, month, day) = civilFromDays(days)
+        if (0...9_999).contains(year) {
+            // Every year a signal carries: the digits are written straight into the string's
+            // storage, with no intermediate strings (a decision renders three timestamps).
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                var end = 0
+                func put(_ value: Int, width: Int, then separator: Unicode.Scalar) {
+                    var rest = value
+                    for position in stride(from: end + width - 1, through: end, by: -1) {
+                        buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    buffer[end + width] = UInt8(ascii: separator)
+                    end += width + 1
+                }
+                put(year, width: 4, then: "-")
+                put(month, width: 2, then: "-")
+                put(day, width: 2, then: "T")
+                put(secondsOfDay / 3_600, width: 2, then: ":")
+                put(secondsOfDay % 3_600 / 60, width: 2, then: ":")
+                put(secondsOfDay % 60, width: 2, then: millis != 0 ? "." : "Z")
+                if millis != 0 { put(millis, width: 3, then: "Z") }
+                return end
+            }
+        }
         var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
         text += pad(secondsOfDay / 3_600, 2) + ":" + pad(secondsOfDay % 3_600 / 60, 2) + ":" + pad(secondsOfDay % 60, 2)
         if millis != 0 { text += "." + pad(millis, 3) }

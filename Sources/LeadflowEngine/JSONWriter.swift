@@ -1,70 +1,91 @@
 /// Writes one JSON object with fields in the order given: outputs are a contract, and a fixed
 /// field order plus fixed number formatting makes them byte-identical across runs.
 public struct JSONWriter {
-    private var text = "{"
+    /// UTF-8 bytes, turned into a string once at `finish`: appending to a `String` piece by
+    /// piece checked its storage and capacity on every append, which made rendering a routing
+    /// decision cost about as much as applying a dozen events.
+    private var bytes: [UInt8] = []
     private var first = true
 
-    public init() {}
+    public init() {
+        bytes.reserveCapacity(512)
+        bytes.append(UInt8(ascii: "{"))
+    }
 
     private mutating func key(_ name: String) {
-        if !first { text += "," }
+        if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
-        text += "\""
-        text += name
-        text += "\":"
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     public mutating func field(_ name: String, _ value: String) {
         key(name)
-        JSONWriter.appendString(value, to: &text)
+        JSONWriter.appendString(value, to: &bytes)
     }
 
     public mutating func field(_ name: String, _ value: String?) {
         key(name)
-        if let value { JSONWriter.appendString(value, to: &text) } else { text += "null" }
+        if let value { JSONWriter.appendString(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
     }
 
     public mutating func field(_ name: String, _ value: Int) {
         key(name)
-        text += String(value)
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     public mutating func field(_ name: String, _ value: Bool) {
         key(name)
-        text += value ? "true" : "false"
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     /// Numbers are rounded to 2 decimals (points) or written as given.
     public mutating func field(_ name: String, points value: Double) {
         key(name)
-        text += JSONWriter.format(points: value)
+        bytes.append(contentsOf: JSONWriter.format(points: value).utf8)
     }
 
     public mutating func field(_ name: String, strings: [String]) {
         key(name)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         for (index, value) in strings.enumerated() {
-            if index > 0 { text += "," }
-            JSONWriter.appendString(value, to: &text)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            JSONWriter.appendString(value, to: &bytes)
         }
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// A nested object or array already rendered as JSON.
     public mutating func field(_ name: String, raw: String) {
         key(name)
-        text += raw
+        bytes.append(contentsOf: raw.utf8)
     }
 
     public mutating func finish() -> String {
-        text += "}"
-        return text
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func format(points value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return String(Int64(rounded)) }
         return String(rounded)
+    }
+
+    /// `value` as a JSON string literal, escaped where JSON requires it.
+    static func appendString(_ value: String, to bytes: inout [UInt8]) {
+        // Ids, domains and reasons almost never need escaping: then the string goes in whole.
+        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
+        var text = ""
+        appendString(value, to: &text)
+        bytes.append(contentsOf: text.utf8)
     }
 
     public static func appendString(_ value: String, to text: inout String) {

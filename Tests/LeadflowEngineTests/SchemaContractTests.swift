@@ -122,4 +122,18 @@ struct SchemaContractTests {
         #expect(EventTime(milliseconds: 1_795_428_900_250).description == "2026-11-23T10:15:00.250Z")
         #expect(EventTime(milliseconds: 0).description == "1970-01-01T00:00:00Z")
     }
+
+    @Test("timestamps written as RFC 3339: zero-padded fields, milliseconds only when present, and they read back to the same instant")
+    func timestampsWritten() {
+        #expect(RFC3339.format(EventTime(milliseconds: -62_000_000_000_000)) == "0005-04-19T09:46:40Z")
+        #expect(RFC3339.format(EventTime(milliseconds: 1_795_478_399_007)) == "2026-11-23T23:59:59.007Z")
+        #expect(RFC3339.format(EventTime(milliseconds: -1)) == "1969-12-31T23:59:59.999Z")
+        // From year 0 to 9999, every written time reads back exactly.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let time = EventTime(milliseconds: Int64.random(in: -62_167_219_200_000...253_402_300_799_999, using: &generator))
+            let text = RFC3339.format(time)
+            #expect(RFC3339.parse(text) == time, "\(time.milliseconds) written as \(text)")
+        }
+    }
 }
