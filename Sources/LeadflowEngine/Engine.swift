@@ -75,14 +75,14 @@ public struct Engine: Sendable {
     ///
     /// The event is consumed: taking its payload out of the enum then moves it, where a borrowed
     /// event's payload was copied, retaining and releasing each of its strings.
-    mutating func apply(_ event: consuming InputEvent, clock: EventTime?, identified: Resolution?) -> Result {
+    mutating func apply(_ event: consuming InputEvent, clock: EventTime?, identified: consuming Resolution?) -> Result {
         let occurredAt = event.occurredAt
         let typeName = event.typeName
         if let rejection = timeRejection(occurredAt, clock: clock) {
             state.counters.rejected += 1
             return Result(outcome: .rejected, rejection: rejection, eventType: typeName)
         }
-        let resolution = identified ?? identify(event)
+        let resolution = (consume identified) ?? identify(event)
         var result: Result
         switch consume event {
         case .pageView(let view): result = applyPageView(view, resolution: resolution)
@@ -126,7 +126,10 @@ public struct Engine: Sendable {
     /// Which account an event names through the reference data and the model alone: its
     /// domain, email or IP. It reads no account state, so it can be worked out ahead of applying
     /// (a page view that resolves to nothing here may still be credited through its visitor).
-    func identify(_ event: InputEvent) -> Resolution {
+    ///
+    /// The event is borrowed, so matching its case binds the payload without copying it (a
+    /// copy retained and released each of a page view's strings).
+    func identify(_ event: borrowing InputEvent) -> Resolution {
         switch event {
         case .pageView(let view):
             var resolution = Resolution.unresolved
@@ -188,7 +191,7 @@ public struct Engine: Sendable {
 
     // MARK: Signals
 
-    private mutating func applyPageView(_ view: PageView, resolution identified: Resolution) -> Result {
+    private mutating func applyPageView(_ view: PageView, resolution identified: consuming Resolution) -> Result {
         var person = view.email.map { PersonSignal(key: fnv1a64($0.lowercased()), contactPoints: 0, email: $0, role: nil) }
             ?? PersonSignal(key: fnv1a64(view.visitorID, seed: visitorKeySeed), contactPoints: 0, email: nil, role: nil)
         var resolution = identified
