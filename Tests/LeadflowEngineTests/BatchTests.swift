@@ -10,7 +10,9 @@ struct BatchTests {
         var random = SeededGenerator(state: seed)
         let start = History.start
         return (0..<count).map { index in
-            let domain = ["a.example", "b.example", "c.example", "new.example", "other.example", "gmail.com"].randomElement(using: &random)!
+            // Also a domain that normalises to a known one, and one the decoder rejects.
+            let domain = ["a.example", "b.example", "c.example", "new.example", "other.example", "gmail.com", "WWW.B.Example.", "not_a.domain"]
+                .randomElement(using: &random)!
             let at = start + Int64.random(in: 0..<(21 * 86_400_000), using: &random)
             let person = Int.random(in: 0..<4, using: &random)
             let visitor = "v\(person)-\(Int.random(in: 0..<3, using: &random))"
@@ -18,8 +20,15 @@ struct BatchTests {
             switch Int.random(in: 0..<20, using: &random) {
             case 0..<9:
                 let page = History.pages.randomElement(using: &random)!
-                let named = Int.random(in: 0..<3, using: &random)
-                let who = named == 0 ? "" : named == 1 ? #","account_domain":"\#(domain)""# : #","email":"p\#(person)@\#(domain)""#
+                let named = Int.random(in: 0..<4, using: &random)
+                let mailDomain = ["a.example", "gmail.com", "new.example"].randomElement(using: &random)!
+                let who = switch named {
+                case 0: ""
+                case 1: #","account_domain":"\#(domain)""#
+                case 2: #","email":"p\#(person)@\#(domain)""#
+                // Both: the email's domain counts when the account domain resolves to nothing.
+                default: #","account_domain":"\#(domain)","email":"p\#(person)@\#(mailDomain)""#
+                }
                 text = #"{"type":"page_view","event_id":"e\#(index)","occurred_at":\#(at),"visitor_id":"\#(visitor)","url":"https://v.example/\#(page)"\#(who)}"#
             case 9..<13:
                 let form = History.forms.randomElement(using: &random)!
