@@ -153,12 +153,13 @@ public final class Daemon: Sendable {
         var backPressure = InputBackPressure(limit: configuration.kafka.inputBufferMiB * 1_048_576)
         var pollSize = InputBackPressure.fullPoll
         var pollTimeout = Duration.milliseconds(100)
-        // After a full poll (more input is likely waiting), the next poll runs on the consumer's
-        // queue while the batch is applied, so copying records out of librdkafka overlaps the
-        // engine instead of the loop waiting for it. It takes only what is already fetched
-        // (timeout zero): when it finds nothing, the loop polls as usual, with the timeout the
-        // merge grace asks for, so waiting behaves exactly as without it. Rebalance hooks it
-        // runs take the state lock like any other, between the loop's own sections.
+        // After a full poll within the input bound (more input is likely waiting), the next poll
+        // runs on the consumer's queue while the batch is applied, so copying records out of
+        // librdkafka overlaps the engine instead of the loop waiting for it. It takes only what
+        // is already fetched (timeout zero): when it finds nothing, the loop polls as usual, with
+        // the timeout the merge grace asks for, so waiting behaves exactly as without it.
+        // Rebalance hooks it runs take the state lock like any other, between the loop's own
+        // sections.
         var prefetched: Task<[KafkaMessage], any Error>?
         defer { prefetched?.cancel() }
         while !stopRequested.withLock({ $0 }) {
@@ -208,10 +209,10 @@ public final class Daemon: Sendable {
                 acceptReferences(references, into: &core)
                 return core.bufferedInputBytes
             }
-            if polledCount >= pollSize {
-                // Sized by what is buffered before the drain, which is at least what is left after it.
-                let size = backPressure.pollSize(buffered: bufferedBeforeDrain)
-                prefetched = Task { try await consumer.poll(maxMessages: size, timeout: .zero) }
+            // Not over the input bound: there the loop polls in turn, so each pause takes effect
+            // before the next poll (see `InputBackPressure`).
+            if polledCount >= pollSize && bufferedBeforeDrain <= backPressure.limit {
+                prefetched = Task { try await consumer.poll(maxMessages: InputBackPressure.fullPoll, timeout: .zero) }
             }
             let (outgoing, buffered, holding) = core.withLock { core in
                 let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }, graceEnds: &graceEnds)
