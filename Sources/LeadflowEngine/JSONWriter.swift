@@ -76,40 +76,32 @@ public struct JSONWriter {
 
     /// `value` as a JSON string literal, escaped where JSON requires it.
     static func appendString(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
         // Ids, domains and reasons almost never need escaping: then the string goes in whole.
         if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
-            bytes.append(UInt8(ascii: "\""))
             bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
+        } else {
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": bytes.append(contentsOf: #"\""#.utf8)
+                case "\\": bytes.append(contentsOf: #"\\"#.utf8)
+                case "\n": bytes.append(contentsOf: #"\n"#.utf8)
+                case "\r": bytes.append(contentsOf: #"\r"#.utf8)
+                case "\t": bytes.append(contentsOf: #"\t"#.utf8)
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    bytes.append(contentsOf: (#"\u"# + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
+                default: UTF8.encode(scalar) { bytes.append($0) }
+                }
+            }
         }
-        var text = ""
-        appendString(value, to: &text)
-        bytes.append(contentsOf: text.utf8)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     public static func appendString(_ value: String, to text: inout String) {
-        text += "\""
-        // Ids, domains and reasons almost never need escaping: then the string goes in whole.
-        if !value.utf8.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
-            text += value
-            text += "\""
-            return
-        }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
+        var bytes: [UInt8] = []
+        appendString(value, to: &bytes)
+        text += String(decoding: bytes, as: UTF8.self)
     }
 
     /// An array of rendered JSON values.
