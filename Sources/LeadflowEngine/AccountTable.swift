@@ -179,10 +179,12 @@ public struct AccountTable: Sendable {
     /// Asks the processor to fetch the state of the account with this id hash, if indexed.
     func prefetchState(hash: UInt32) {
         withCandidateState(hash: hash) { state in
-            // States are not aligned to cache lines: the words `prefetchContents` reads next
-            // (within the first 64 bytes) may sit on the line after the one the state starts on.
-            leadflow_prefetch(state)
-            leadflow_prefetch(state + Self.heapWordsEnd - 1)
+            // Every line the state spans (states are not aligned to cache lines): `update` reads
+            // fields throughout it, its task and cached fit first. Fetching only the lines of the
+            // words `prefetchContents` reads left the first of those reads waiting on memory, 42%
+            // of `update`'s own samples at a million accounts.
+            for offset in stride(from: 0, to: Self.stateSize, by: 64) { leadflow_prefetch(state + offset) }
+            leadflow_prefetch(state + Self.stateSize - 1)
         }
     }
 
@@ -241,7 +243,7 @@ public struct AccountTable: Sendable {
     }
 
     /// Where the last of those words ends.
-    private static let heapWordsEnd = heapWordOffsets.max()! + 8
+    private static let stateSize = MemoryLayout<AccountState>.size
 
     /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
     private static let heapWordOffsets: [Int] = [MemoryLayout<AccountState>.offset(of: \.accountID)! + 8] + listLayouts.map(\.offset)
