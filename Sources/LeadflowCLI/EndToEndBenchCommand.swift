@@ -54,7 +54,10 @@ struct EndToEndBenchCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (0...60_000).contains(mergeGraceMs) else { throw ValidationError("--merge-grace-ms must be from 0 to 60000, got \(mergeGraceMs)") }
+        let range = KafkaSettings.mergeGraceRange
+        guard range.contains(mergeGraceMs) else {
+            throw ValidationError("--merge-grace-ms must be from \(range.lowerBound) to \(range.upperBound), got \(mergeGraceMs)")
+        }
     }
 
     func run() async throws {

@@ -24,6 +24,8 @@ public struct KafkaSettings: Sendable, Hashable {
     /// (Kafka Streams calls this `max.task.idle.ms`). It only delays records while some owned
     /// partition has nothing buffered, by at most this much. Default: 0 (no wait).
     public var mergeGraceMilliseconds = 0
+    /// The values `mergeGraceMilliseconds` may take.
+    public static let mergeGraceRange = 0...60_000
 
     public init() {}
 }
@@ -137,7 +139,8 @@ extension KafkaSettings: ConfigSection {
         fields.check(!groupID.isEmpty, "group_id", "must not be empty")
         fields.check(inputBufferMiB >= 1, "input_buffer_mib", "must be at least 1, got \(inputBufferMiB)")
         fields.check(
-            (0...60_000).contains(mergeGraceMilliseconds), "merge_grace_ms", "must be from 0 to 60000 milliseconds, got \(mergeGraceMilliseconds)")
+            Self.mergeGraceRange.contains(mergeGraceMilliseconds), "merge_grace_ms",
+            "must be from \(Self.mergeGraceRange.lowerBound) to \(Self.mergeGraceRange.upperBound) milliseconds, got \(mergeGraceMilliseconds)")
     }
 }
 

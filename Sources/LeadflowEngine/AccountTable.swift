@@ -242,7 +242,7 @@ public struct AccountTable: Sendable {
         state.load(fromByteOffset: offset, as: UInt.self) & 0x00FF_FFFF_FFFF_FFF0
     }
 
-    /// Where the last of those words ends.
+    /// The bytes of one state, whose lines `prefetchState` asks for.
     private static let stateSize = MemoryLayout<AccountState>.size
 
     /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
