@@ -8,30 +8,32 @@ import Synchronization
 /// daemons in one process, as in tests, never share numbers). The processing loop counts in
 /// plain integers under its lock; once a second `publish` moves the increments into the metric
 /// objects, so the per-event cost stays out of the hot path. Only the latency histogram is
-/// recorded per event.
+/// recorded per event, and straight into its Prometheus histogram: swift-metrics' `Timer`
+/// goes through a handler existential into a histogram of `Duration`s, whose record compares
+/// the value with every bucket bound by a call each; in a `bench e2e` profile that was 4% of
+/// the processing loop. A histogram of seconds as `Double` compares inline.
 final class DaemonMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let latency: CoreMetrics.Timer
+    private let latency: ValueHistogram
     /// What `publish` last exported, to turn running totals into increments.
     private let exported = Mutex(DaemonCounters())
 
     init() {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["leadflow_processing_latency_seconds"] = [
-            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2_500), .seconds(5), .seconds(10), .seconds(30),
-            .seconds(60), .seconds(300),
-        ]
-        self.factory = factory
-        latency = CoreMetrics.Timer(label: "leadflow_processing_latency_seconds", factory: factory)
+        factory = PrometheusMetricsFactory(registry: registry)
+        latency = registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "leadflow", metricName: "processing_latency", unitName: "seconds",
+                helpText: "From a record's arrival at the consumer to its outputs being handed to the producer"),
+            buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300])
     }
 
     /// Time from an input record's arrival at this consumer to the moment its outputs are handed
     /// to the producer: Leadflow's own processing latency, including any wait in the merge.
     /// (Producers' clocks and backlogs do not enter it; consumer lag covers those.)
-    func recordLatency(since received: MonotonicInstant) {
-        latency.recordNanoseconds(Int64(clamping: received.nanoseconds(until: .now)))
+    /// `now` is read once per engine batch: the batch's outputs are handed over together.
+    func recordLatency(since received: MonotonicInstant, now: MonotonicInstant) {
+        latency.record(Double(received.nanoseconds(until: now)) / 1e9)
     }
 
     struct Gauges {

@@ -116,6 +116,9 @@ struct AdminEndpointTests {
         }
         #expect(Self.sample(metrics, "leadflow_accounts") == Double(daemon.stateSummary.accounts))
         #expect(Self.sample(metrics, "leadflow_processing_latency_seconds_count") == Double(lines.count))
+        // Buckets in seconds: every record here took well under the last bound, none under zero.
+        #expect(Self.sample(metrics, #"leadflow_processing_latency_seconds_bucket{le="300.0"}"#) == Double(lines.count))
+        #expect((Self.sample(metrics, "leadflow_processing_latency_seconds_sum") ?? -1) > 0)
         #expect(metrics.contains("leadflow_consumer_lag{"))
         #expect(metrics.contains("leadflow_producer_queue_depth"))
 
