@@ -13,48 +13,80 @@ public enum SHA256 {
     ]
 
     public static func digest<Bytes: Collection>(_ message: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var hash: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-        var data = Array(message)
+        var state = initialState
+        // The message with its padding (0x80, zeros, the bit length) in whole 64-byte blocks.
+        var data = [UInt8]()
+        let paddedCount = (message.count + 9 + 63) / 64 * 64
+        data.reserveCapacity(paddedCount)
+        data.append(contentsOf: message)
         let bitLength = UInt64(data.count) * 8
         data.append(0x80)
-        while data.count % 64 != 56 { data.append(0) }
+        while data.count < paddedCount - 8 { data.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        var w = [UInt32](repeating: 0, count: 64)
-        for chunk in stride(from: 0, to: data.count, by: 64) {
+        data.withUnsafeBufferPointer { blocks in
+            for chunk in stride(from: 0, to: blocks.count, by: 64) {
+                compress(&state, UnsafeBufferPointer(rebasing: blocks[chunk..<(chunk + 64)]))
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in state.words {
+            for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        }
+        return out
+    }
+
+    /// The eight working words, held inline so hashing a short id allocates only its input.
+    private struct State {
+        var h0, h1, h2, h3, h4, h5, h6, h7: UInt32
+        var words: [UInt32] { [h0, h1, h2, h3, h4, h5, h6, h7] }
+    }
+
+    private static let initialState = State(
+        h0: 0x6a09e667, h1: 0xbb67ae85, h2: 0x3c6ef372, h3: 0xa54ff53a, h4: 0x510e527f, h5: 0x9b05688c, h6: 0x1f83d9ab, h7: 0x5be0cd19)
+
+    /// One 64-byte block into the state.
+    private static func compress(_ state: inout State, _ block: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for t in 0..<16 {
-                let base = chunk + t * 4
-                w[t] = UInt32(data[base]) << 24 | UInt32(data[base + 1]) << 16 | UInt32(data[base + 2]) << 8 | UInt32(data[base + 3])
+                let base = t * 4
+                w[t] = UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16 | UInt32(block[base + 2]) << 8 | UInt32(block[base + 3])
             }
             for t in 16..<64 {
                 let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
                 let s1 = w[t - 2].rotatedRight(17) ^ w[t - 2].rotatedRight(19) ^ (w[t - 2] >> 10)
                 w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
             }
-            var (a, b, c, d, e, f, g, h) = (hash[0], hash[1], hash[2], hash[3], hash[4], hash[5], hash[6], hash[7])
-            for t in 0..<64 {
-                let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
-                let choice = (e & f) ^ (~e & g)
-                let temp1 = h &+ s1 &+ choice &+ k[t] &+ w[t]
-                let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
-                let majority = (a & b) ^ (a & c) ^ (b & c)
-                let temp2 = s0 &+ majority
-                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+            var (a, b, c, d, e, f, g, h) = (state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7)
+            k.withUnsafeBufferPointer { k in
+                for t in 0..<64 {
+                    let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+                    let choice = (e & f) ^ (~e & g)
+                    let temp1 = h &+ s1 &+ choice &+ k[t] &+ w[t]
+                    let s0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                    let majority = (a & b) ^ (a & c) ^ (b & c)
+                    let temp2 = s0 &+ majority
+                    (h, g, f, e, d, c, b, a) = (g, f, e, d &+ temp1, c, b, a, temp1 &+ temp2)
+                }
             }
-            hash[0] &+= a; hash[1] &+= b; hash[2] &+= c; hash[3] &+= d
-            hash[4] &+= e; hash[5] &+= f; hash[6] &+= g; hash[7] &+= h
+            state.h0 &+= a; state.h1 &+= b; state.h2 &+= c; state.h3 &+= d
+            state.h4 &+= e; state.h5 &+= f; state.h6 &+= g; state.h7 &+= h
         }
-        return hash.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) } }
     }
 
+    /// The first `characters` hex digits of the digest of `text`'s UTF-8 bytes.
     public static func hex(_ text: String, characters: Int = 64) -> String {
-        let hexDigits = Array("0123456789abcdef")
-        var out = ""
-        for byte in digest(Array(text.utf8)) {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0xF)])
-            if out.count >= characters { break }
+        let digits: StaticString = "0123456789abcdef"
+        let count = max(0, min(characters, 64))
+        var out = [UInt8]()
+        out.reserveCapacity(count)
+        digits.withUTF8Buffer { digits in
+            for byte in digest(text.utf8) where out.count < count {
+                out.append(digits[Int(byte >> 4)])
+                if out.count < count { out.append(digits[Int(byte & 0xF)]) }
+            }
         }
-        return String(out.prefix(characters))
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
