@@ -11,7 +11,7 @@ public struct Engine: Sendable {
     public var currentTask: Int32 = 0
     /// URL meanings are derived per model and cached (bounded); fits are cached in each account
     /// against `fitGeneration`.
-    private var urlMeanings: [String: CompiledModel.PageMeaning] = [:]
+    private var pageMeanings = PageMeaningCache()
 
     public init(model: CompiledModel, directory: AccountDirectory = AccountDirectory(), state: EngineState = EngineState()) {
         self.model = model
@@ -22,7 +22,7 @@ public struct Engine: Sendable {
     /// Swaps in a new model (config reload); state is kept and later events use the new model.
     public mutating func replaceModel(_ model: CompiledModel) {
         self.model = model
-        urlMeanings.removeAll()
+        pageMeanings.removeAll()
     }
 
     /// Changes whenever the model or the reference data does, so a cached fit is stale.
@@ -223,11 +223,7 @@ public struct Engine: Sendable {
 
     /// URLs repeat a great deal; their meaning is cached (bounded) per model.
     private mutating func pageMeaning(_ url: String) -> CompiledModel.PageMeaning {
-        if let cached = urlMeanings[url] { return cached }
-        let meaning = model.meaning(ofURL: url)
-        if urlMeanings.count >= 50_000 { urlMeanings.removeAll(keepingCapacity: true) }
-        urlMeanings[url] = meaning
-        return meaning
+        pageMeanings.meaning(of: url) { model.meaning(ofURL: $0) }
     }
 
     private mutating func applyIntent(_ intent: IntentSurge, resolution: Resolution) -> Result {

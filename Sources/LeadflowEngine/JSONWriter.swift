@@ -57,6 +57,38 @@ public struct JSONWriter {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    /// A nested object written in place by `body`: rendering it apart and copying it in made
+    /// a routing decision build (and check the UTF-8 of) one string per nested object.
+    public mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
+        key(name)
+        var nested = JSONWriter(continuing: &bytes)
+        body(&nested)
+        nested.bytes.append(UInt8(ascii: "}"))
+        swap(&bytes, &nested.bytes)
+    }
+
+    /// An array of objects, each written in place by `body`.
+    public mutating func objects<Items: Sequence>(_ name: String, _ items: Items, _ body: (inout JSONWriter, Items.Element) -> Void) {
+        key(name)
+        bytes.append(UInt8(ascii: "["))
+        var firstItem = true
+        for item in items {
+            if !firstItem { bytes.append(UInt8(ascii: ",")) }
+            firstItem = false
+            var nested = JSONWriter(continuing: &bytes)
+            body(&nested, item)
+            nested.bytes.append(UInt8(ascii: "}"))
+            swap(&bytes, &nested.bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A writer that takes over `bytes` (leaving it empty) and opens an object there.
+    private init(continuing bytes: inout [UInt8]) {
+        swap(&self.bytes, &bytes)
+        self.bytes.append(UInt8(ascii: "{"))
+    }
+
     /// A nested object or array already rendered as JSON.
     public mutating func field(_ name: String, raw: String) {
         key(name)

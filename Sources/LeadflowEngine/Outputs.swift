@@ -40,32 +40,32 @@ public struct RoutingDecision: Sendable, Hashable {
         writer.field("at", at.description)
         writer.field("trigger", trigger.rawValue)
         writer.field("band", band.description)
-        var scoreWriter = JSONWriter()
-        scoreWriter.field("fit", points: scores.fit)
-        scoreWriter.field("engagement", points: scores.engagement)
-        scoreWriter.field("signals", points: scores.signals)
-        scoreWriter.field("committee", points: scores.committee)
-        scoreWriter.field("contact", points: scores.contact)
-        scoreWriter.field("composite", points: scores.composite)
-        scoreWriter.field("engaged_people", scores.engagedPeople)
-        writer.field("scores", raw: scoreWriter.finish())
+        writer.object("scores") { scoresObject in
+            scoresObject.field("fit", points: scores.fit)
+            scoresObject.field("engagement", points: scores.engagement)
+            scoresObject.field("signals", points: scores.signals)
+            scoresObject.field("committee", points: scores.committee)
+            scoresObject.field("contact", points: scores.contact)
+            scoresObject.field("composite", points: scores.composite)
+            scoresObject.field("engaged_people", scores.engagedPeople)
+        }
         writer.field("threshold", points: threshold)
-        var assigneeWriter = JSONWriter()
-        assigneeWriter.field("kind", assignee.kind.rawValue)
-        assigneeWriter.field("id", assignee.id)
-        writer.field("assignee", raw: assigneeWriter.finish())
+        writer.object("assignee") { assigneeObject in
+            assigneeObject.field("kind", assignee.kind.rawValue)
+            assigneeObject.field("id", assignee.id)
+        }
         writer.field("sla_due_at", slaDueAt.description)
         writer.field("reason", reason)
         if let contact {
-            var contactWriter = JSONWriter()
-            contactWriter.field("id", contact.id)
-            contactWriter.field("domain", contact.domain)
-            contactWriter.field("role", contact.role)
-            writer.field("contact", raw: contactWriter.finish())
+            writer.object("contact") { contactObject in
+                contactObject.field("id", contact.id)
+                contactObject.field("domain", contact.domain)
+                contactObject.field("role", contact.role)
+            }
         } else {
             writer.field("contact", raw: "null")
         }
-        writer.field("top_signals", raw: JSONWriter.array(scores.topSignals.map(\.json)))
+        writer.objects("top_signals", scores.topSignals) { $1.write(to: &$0) }
         writer.field("trigger_event_ids", strings: triggerEventIDs)
         writer.field("config_version", configVersion)
         if replayed { writer.field("replayed", true) }
@@ -140,11 +140,16 @@ extension SignalContribution {
     /// `{"signal", "points", "occurred_at", "event_id"}`, as in a decision's `top_signals`.
     public var json: String {
         var writer = JSONWriter()
+        write(to: &writer)
+        return writer.finish()
+    }
+
+    /// Its fields into an object being written.
+    func write(to writer: inout JSONWriter) {
         writer.field("signal", signal)
         writer.field("points", points: points)
         writer.field("occurred_at", occurredAt.description)
         writer.field("event_id", eventID)
-        return writer.finish()
     }
 }
 
@@ -159,7 +164,7 @@ extension Scores {
         writer.field("contact", points: contact)
         writer.field("composite", points: composite)
         writer.field("engaged_people", engagedPeople)
-        writer.field("top_signals", raw: JSONWriter.array(topSignals.map(\.json)))
+        writer.objects("top_signals", topSignals) { $1.write(to: &$0) }
         return writer.finish()
     }
 

@@ -33,4 +33,21 @@ struct JSONWriterTests {
             #expect(parsed == text, "wrote \(written(text))")
         }
     }
+
+    @Test("nested objects and arrays of objects are written in place, in order")
+    func nested() throws {
+        var writer = JSONWriter()
+        writer.field("a", 1)
+        writer.object("inner") { inner in
+            inner.field("b", "x")
+            inner.object("deeper") { $0.field("c", true) }
+        }
+        writer.objects("list", [1, 2]) { item, n in item.field("n", n) }
+        writer.objects("none", [Int]()) { item, n in item.field("n", n) }
+        writer.object("empty") { _ in }
+        writer.field("z", "end")
+        let text = writer.finish()
+        #expect(text == #"{"a":1,"inner":{"b":"x","deeper":{"c":true}},"list":[{"n":1},{"n":2}],"none":[],"empty":{},"z":"end"}"#)
+        #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+    }
 }
