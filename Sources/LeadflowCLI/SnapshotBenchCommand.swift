@@ -20,8 +20,14 @@ struct SnapshotBenchCommand: ParsableCommand {
     @Option(help: "Accounts in the snapshot.")
     var accounts: Int = 1_000_000
 
-    @Option(help: "Folder for the snapshot file (removed afterwards). Default: a temporary folder.")
+    @Option(help: """
+        Folder to write in (for example on the disk the daemon's snapshots use): the benchmark makes \
+        its own subfolder there and removes only that. Default: the temporary folder.
+        """)
     var directory: String?
+
+    @Flag(help: "Keep the snapshot file and print its path (for `leadflow snapshot inspect` or `snapshot load`).")
+    var keep = false
 
     @Flag(help: "End with a single-line JSON object of all figures.")
     var json = false
@@ -34,9 +40,13 @@ struct SnapshotBenchCommand: ParsableCommand {
         let configuration = DemoScenario.configuration(bootstrap: ["unused:9092"])
         var traffic = SyntheticTraffic(seed: 99)
         let records = traffic.accounts(count: min(accounts, 20_000))
-        let folder = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("leadflow-bench-snapshot-\(getpid())").path
-        let result = try SnapshotBenchmark.run(model: CompiledModel(configuration.model), records: records, accounts: accounts, directory: folder)
+        // Never the given folder itself: removing it afterwards would take whatever else it holds.
+        let parent = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let folder = parent.appendingPathComponent("leadflow-bench-snapshot-\(getpid())").path
+        let result = try SnapshotBenchmark.run(
+            model: CompiledModel(configuration.model), records: records, accounts: accounts, directory: folder, keep: keep)
         print(result.summary)
+        if keep, let path = result.path { print("snapshot kept: \(path)") }
         print("peak RSS: \(ResidentMemory.peakBytes() / 1_048_576) MiB")
         if json {
             var figures = result.figures

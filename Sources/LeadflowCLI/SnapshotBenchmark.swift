@@ -19,10 +19,15 @@ struct SnapshotBenchmark {
     var decodeSeconds: Double
     var accounts: Int
     var bytes: Int
+    /// The snapshot file, when it was kept.
+    var path: String?
 
     var bytesPerAccount: Double { Double(bytes) / Double(max(accounts, 1)) }
 
-    static func run(model: CompiledModel, records: [AccountRecord], accounts: Int, directory: String) throws -> SnapshotBenchmark {
+    /// Writes in `directory`, which it removes afterwards unless `keep`.
+    static func run(
+        model: CompiledModel, records: [AccountRecord], accounts: Int, directory: String, keep: Bool = false
+    ) throws -> SnapshotBenchmark {
         var engine = Engine(model: model, directory: AccountDirectory(records: records))
         var fill = SyntheticTraffic(seed: 5)
         let start: Int64 = 1_788_220_800_000
@@ -30,7 +35,7 @@ struct SnapshotBenchmark {
             _ = engine.process(Array(fill.event(index: account, account: account, at: start + Int64(account)).utf8), clock: nil)
         }
         let store = SnapshotStore(directory: directory, keep: 1)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
         let header = Snapshot.Header(
             task: 0, sequence: 1, writtenAtMilliseconds: 0, configVersion: engine.model.version, inputOffsets: [:], outputWatermarks: [:],
             accounts: engine.state.accounts.count, heldVisitors: 0, identifiedVisitors: 0)
@@ -66,7 +71,8 @@ struct SnapshotBenchmark {
         return SnapshotBenchmark(
             pauseSeconds: pauseSeconds, writeSeconds: writeSeconds, restoreSeconds: restoreSeconds,
             freshProcessRestoreSeconds: freshProcessRestoreSeconds,
-            encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count, bytes: written.bytes)
+            encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count, bytes: written.bytes,
+            path: keep ? written.path : nil)
     }
 
     /// Runs `leadflow snapshot load --json` on the file in a child process and returns its
