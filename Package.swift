@@ -44,6 +44,8 @@ let package = Package(
         ),
         // A cache prefetch hint for the engine's batch path and the daemon's merge (a CPU instruction Swift lacks).
         .target(name: "CPrefetch"),
+        // The CRC-32C instruction for snapshot checksums (with a run-time check for it).
+        .target(name: "CChecksum"),
         // The engine: decoding, identity, scoring, surges and routing. Pure: no Kafka, files or clock.
         .target(name: "LeadflowEngine", dependencies: ["CPrefetch"], swiftSettings: strictSettings),
         // leadflow.yaml: parsing and validation with every problem reported by path.
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "LeadflowDaemon",
             dependencies: [
-                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin", "CPrefetch",
+                "LeadflowKafka", "LeadflowEngine", "LeadflowConfig", "LeadflowAdmin", "CPrefetch", "CChecksum",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

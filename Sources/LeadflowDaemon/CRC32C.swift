@@ -1,8 +1,13 @@
+import CChecksum
+
 /// CRC-32C (Castagnoli), the checksum that guards snapshot files against truncation and bit rot.
 ///
-/// Slicing-by-8: eight tables let each step fold eight bytes, several times faster than a byte
-/// at a time, which matters for snapshots of hundreds of megabytes.
+/// With the processor's CRC-32C instruction where it has one (x86-64 with SSE4.2), else
+/// slicing-by-8: eight tables let each step fold eight bytes, several times faster than a byte
+/// at a time. Snapshots are hundreds of megabytes, so this is on the restore's critical path.
 enum CRC32C {
+    static let usesHardware = leadflow_crc32c_hardware_available() != 0
+
     /// `tables[k * 256 + b]`: the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
@@ -21,6 +26,13 @@ enum CRC32C {
     }()
 
     static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard usesHardware else { return softwareChecksum(bytes, seed: seed) }
+        guard let base = bytes.baseAddress else { return seed }
+        return ~leadflow_crc32c_hardware(~seed, base, bytes.count)
+    }
+
+    /// The table-driven checksum: the same values, for processors without the instruction.
+    static func softwareChecksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         var crc = ~seed
         tables.withUnsafeBufferPointer { table in
             var offset = 0

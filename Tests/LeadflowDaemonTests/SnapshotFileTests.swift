@@ -34,12 +34,25 @@ struct SnapshotFileTests {
     @Test("CRC-32C matches the standard check value and a bitwise computation at every length and alignment")
     func checksum() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.softwareChecksum($0) } == 0xE306_9283)
         let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         for start in 0..<9 {
             for end in stride(from: start, through: bytes.count, by: 7) {
                 let slice = bytes[start..<end]
+                let expected = Self.bitwiseCRC32C(slice)
                 let fast = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
-                #expect(fast == Self.bitwiseCRC32C(slice), "bytes \(start)..<\(end)")
+                #expect(fast == expected, "bytes \(start)..<\(end)")
+                // Both ways of computing it (the instruction, where there is one, and the tables).
+                let tables = bytes.withUnsafeBytes { CRC32C.softwareChecksum(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+                #expect(tables == expected, "tables, bytes \(start)..<\(end)")
+                // And continuing from a seed, as a snapshot's pieces are checksummed.
+                let split = start + (end - start) / 2
+                let continued = bytes.withUnsafeBytes { raw in
+                    CRC32C.checksum(
+                        UnsafeRawBufferPointer(rebasing: raw[split..<end]),
+                        seed: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<split])))
+                }
+                #expect(continued == expected, "continued at \(split), bytes \(start)..<\(end)")
             }
         }
     }
