@@ -61,10 +61,7 @@ public struct JSONWriter {
     /// a routing decision build (and check the UTF-8 of) one string per nested object.
     public mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
         key(name)
-        var nested = JSONWriter(continuing: &bytes)
-        body(&nested)
-        nested.bytes.append(UInt8(ascii: "}"))
-        swap(&bytes, &nested.bytes)
+        appendObject(body)
     }
 
     /// An array of objects, each written in place by `body`.
@@ -75,12 +72,17 @@ public struct JSONWriter {
         for item in items {
             if !firstItem { bytes.append(UInt8(ascii: ",")) }
             firstItem = false
-            var nested = JSONWriter(continuing: &bytes)
-            body(&nested, item)
-            nested.bytes.append(UInt8(ascii: "}"))
-            swap(&bytes, &nested.bytes)
+            appendObject { body(&$0, item) }
         }
         bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Hands the buffer to a writer of one nested object and takes it back, closed.
+    private mutating func appendObject(_ body: (inout JSONWriter) -> Void) {
+        var nested = JSONWriter(continuing: &bytes)
+        body(&nested)
+        nested.bytes.append(UInt8(ascii: "}"))
+        swap(&bytes, &nested.bytes)
     }
 
     /// A writer that takes over `bytes` (leaving it empty) and opens an object there.
