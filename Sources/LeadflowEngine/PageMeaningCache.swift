@@ -26,7 +26,7 @@ struct PageMeaningCache {
         for slot in entries.indices { entries[slot] = nil }
     }
 
-    /// A multiply-and-rotate hash over 8-byte words; good enough to spread URLs over slots,
+    /// A multiply-and-xorshift hash over 8-byte words; good enough to spread URLs over slots,
     /// not meant to resist chosen collisions (a collision costs one pattern match).
     static func hash(_ text: String) -> UInt64 {
         if let hash = text.utf8.withContiguousStorageIfAvailable(hash(bytes:)) { return hash }

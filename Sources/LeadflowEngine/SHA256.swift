@@ -36,7 +36,8 @@ public enum SHA256 {
         return out
     }
 
-    /// The eight working words, held inline so hashing a short id allocates only its input.
+    /// The eight hash words, held inline rather than in an array that every block would index
+    /// through bounds checks.
     private struct State {
         var h0, h1, h2, h3, h4, h5, h6, h7: UInt32
         var words: [UInt32] { [h0, h1, h2, h3, h4, h5, h6, h7] }
