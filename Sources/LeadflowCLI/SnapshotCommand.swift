@@ -17,8 +17,11 @@ struct InspectSnapshotCommand: ParsableCommand {
 
     func run() throws {
         let bytes: [UInt8]
+        // An unreadable file is a failure of the run, like a damaged one, not a usage error:
+        // exit 1 with the reason, as `snapshot load` does, without the usage text.
         do { bytes = try SnapshotStore.read(path) } catch {
-            throw ValidationError("\(error)")
+            print("\(path): not read: \(error)")
+            throw ExitCode(1)
         }
         let snapshot: Snapshot
         do { snapshot = try Snapshot.decode(bytes) } catch {
