@@ -7,12 +7,10 @@ import Testing
 /// on a file the daemon's own store wrote.
 @Suite("Snapshot commands: inspect and load a file as an operator would")
 struct SnapshotCommandTests {
-    static let binary = DaemonHarness.repository.appendingPathComponent(".build/debug/leadflow").path
-
     /// Runs the binary; its exit status and what it printed (standard output and error together).
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
