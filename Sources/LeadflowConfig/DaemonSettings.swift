@@ -13,8 +13,10 @@ public struct KafkaSettings: Sendable, Hashable {
     /// `${NAME}` is read from the environment variable NAME, so secrets stay out of the file.
     public var properties: [String: String] = [:]
     /// Input fetched but not yet applied that the daemon holds in memory, in MiB. Beyond it,
-    /// partitions that already have input waiting stop fetching until half of it is applied;
-    /// partitions with none waiting keep fetching, since the merge may be waiting on them.
+    /// partitions holding more than their share (the bound over the owned partitions) stop
+    /// fetching until they are down to half their share or the total to half the bound;
+    /// partitions with less, above all those with none, keep fetching, since the merge may be
+    /// waiting on them.
     /// This bounds memory while one partition cannot be read (its leader is down, say).
     /// Default: 256.
     public var inputBufferMiB = 256

@@ -127,20 +127,26 @@ struct DaemonCore {
         return total
     }
 
-    /// The partitions with input buffered for the merge.
-    func partitionsHoldingInput(inputs: [String]) -> Set<KafkaPartition> {
-        var holding = Set<KafkaPartition>()
+    /// The bytes buffered for the merge in each partition holding any.
+    func partitionsHoldingInput(inputs: [String]) -> [KafkaPartition: Int] {
+        var holding: [KafkaPartition: Int] = [:]
         for (task, runtime) in tasks {
             for (index, queue) in runtime.queues.enumerated() where !queue.isEmpty {
-                holding.insert(KafkaPartition(topic: inputs[index], partition: task))
+                holding[KafkaPartition(topic: inputs[index], partition: task)] = queue.bytes
             }
         }
         if let reference {
             for (index, queue) in reference.queues.enumerated() where !queue.isEmpty {
-                holding.insert(KafkaPartition(topic: reference.topic, partition: Int32(index)))
+                holding[KafkaPartition(topic: reference.topic, partition: Int32(index))] = queue.bytes
             }
         }
         return holding
+    }
+
+    /// The partitions whose input is buffered for the merge: every input of every task, and
+    /// every account-reference partition.
+    var ownedInputPartitions: Int {
+        tasks.values.reduce(0) { $0 + $1.queues.count } + (reference?.queues.count ?? 0)
     }
 
     /// The runtime of the task at `slot`, reached in place: `tasks.values[slot]` read as a value

@@ -8,31 +8,40 @@ import Testing
 struct InputBackPressureTests {
     static func partition(_ topic: String, _ number: Int32) -> KafkaPartition { KafkaPartition(topic: topic, partition: number) }
 
-    @Test("over the bound, partitions holding input are paused; the ones the merge may wait on never are")
-    func pausesOnlyPartitionsHoldingInput() {
+    @Test("over the bound, partitions holding more than their share are paused; the ones the merge may wait on never are")
+    func pausesOnlyPartitionsOverTheirShare() {
+        // Four owned partitions: a share is 250 bytes.
         var bound = InputBackPressure(limit: 1_000)
-        let a = Self.partition("page-views", 0), b = Self.partition("page-views", 1), c = Self.partition("intent-surges", 1)
-        // Under the bound: nothing to do.
-        var step = bound.adjust(buffered: 900, holding: [a, b])
+        let a = Self.partition("page-views", 0), b = Self.partition("page-views", 1)
+        let c = Self.partition("intent-surges", 1), d = Self.partition("intent-surges", 0)
+        // Under the bound: nothing to do, however unevenly it is held.
+        var step = bound.adjust(buffered: 900, holding: [a: 800, b: 100], owned: 4)
         #expect(step.pause.isEmpty && step.resume.isEmpty)
-        // Over it: the partitions holding input stop; `c`, holding none, keeps fetching.
-        step = bound.adjust(buffered: 1_200, holding: [a, b])
+        // Over it: the partitions over their share stop; `c`, under it, and `d`, holding none,
+        // keep fetching.
+        step = bound.adjust(buffered: 1_100, holding: [a: 500, b: 400, c: 200], owned: 4)
         #expect(step.pause == [a, b])
         #expect(step.resume.isEmpty)
         #expect(bound.paused == [a, b])
-        // Still over: nothing new to pause, nothing resumed.
-        step = bound.adjust(buffered: 1_100, holding: [a, b])
-        #expect(step.pause.isEmpty && step.resume.isEmpty)
-        // `b` ran dry while still over the bound: resumed at once, since the merge may now wait on it.
-        step = bound.adjust(buffered: 1_050, holding: [a])
+        // Still over: `c` went past its share and stops too; nothing resumed.
+        step = bound.adjust(buffered: 1_100, holding: [a: 450, b: 350, c: 300], owned: 4)
+        #expect(step.pause == [c])
+        #expect(step.resume.isEmpty)
+        // `b` fell to half its share while still over the bound: resumed before it runs dry,
+        // since the merge would wait on it then.
+        step = bound.adjust(buffered: 1_050, holding: [a: 420, b: 125, c: 280, d: 225], owned: 4)
         #expect(step.resume == [b])
         #expect(step.pause.isEmpty)
+        #expect(bound.paused == [a, c])
+        // Dry counts as under half its share.
+        step = bound.adjust(buffered: 1_020, holding: [a: 400, b: 200, d: 250], owned: 4)
+        #expect(step.resume == [c])
         #expect(bound.paused == [a])
-        // Between half and the whole bound: `a` stays paused.
-        step = bound.adjust(buffered: 700, holding: [a, c])
+        // Between half and the whole bound: `a` stays paused, and nothing new is paused.
+        step = bound.adjust(buffered: 700, holding: [a: 400, b: 300], owned: 4)
         #expect(step.pause.isEmpty && step.resume.isEmpty)
         // At half the bound: everything resumes.
-        step = bound.adjust(buffered: 500, holding: [a, c])
+        step = bound.adjust(buffered: 500, holding: [a: 400, b: 100], owned: 4)
         #expect(step.resume == [a])
         #expect(bound.paused.isEmpty)
     }
@@ -44,7 +53,7 @@ struct InputBackPressureTests {
         #expect(bound.pollSize(buffered: 1_001) == InputBackPressure.smallPoll)
         #expect(InputBackPressure.smallPoll < InputBackPressure.fullPoll / 10)
         // Back under the bound (paused partitions still waiting to resume at half): full polls again.
-        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0)])
+        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0): 1_001], owned: 1)
         #expect(bound.pollSize(buffered: 900) == InputBackPressure.fullPoll)
     }
 
@@ -53,7 +62,7 @@ struct InputBackPressureTests {
         var bound = InputBackPressure(limit: 1_000)
         #expect(!bound.needsHolding(buffered: 1_000))
         #expect(bound.needsHolding(buffered: 1_001))
-        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0)])
+        _ = bound.adjust(buffered: 1_001, holding: [Self.partition("t", 0): 1_001], owned: 1)
         #expect(bound.needsHolding(buffered: 10))
     }
 
