@@ -20,6 +20,9 @@ public final class Daemon: Sendable {
         public var directory: AccountDirectory
         /// Called with every output as it is published (for the demo's live view).
         public var onOutput: (@Sendable (EngineOutput) -> Void)?
+        /// Records one drain takes at most (see `Daemon.drain`); tests cut it down to slice a
+        /// small stream many times.
+        var recordsPerDrain = Daemon.recordsPerDrain
 
         public init(configuration: LeadflowConfiguration, directory: AccountDirectory, onOutput: (@Sendable (EngineOutput) -> Void)? = nil) {
             self.configuration = configuration
@@ -203,6 +206,7 @@ public final class Daemon: Sendable {
                 }
             }
             var graceEnds: MonotonicInstant?
+            var stoppedShort = false
             let bufferedBeforeDrain = core.withLock { core in
                 applyDeliveries(to: &core)
                 accept(&batch, into: &core)
@@ -215,7 +219,8 @@ public final class Daemon: Sendable {
                 prefetched = Task { try await consumer.poll(maxMessages: InputBackPressure.fullPoll, timeout: .zero) }
             }
             let (outgoing, buffered, holding) = core.withLock { core in
-                let produced = drain(&core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }, graceEnds: &graceEnds)
+                let produced = drain(
+                    &core, caughtUp: caughtUp, isCaughtUp: { isCaughtUp($0, $1) == true }, graceEnds: &graceEnds, stoppedShort: &stoppedShort)
                     + core.redeliver.drain()
                 eventsAppliedSoFar.store(core.counters.eventsIn, ordering: .relaxed)
                 // What is left buffered, while the lock is held anyway (see `InputBackPressure`).
@@ -232,7 +237,9 @@ public final class Daemon: Sendable {
             pollSize = backPressure.pollSize(buffered: buffered)
             // A record waiting out the merge grace is looked at again when its wait ends, not a
             // whole poll timeout later.
-            pollTimeout = graceEnds.map { .nanoseconds(min(max(MonotonicInstant.now.nanoseconds(until: $0), 1_000_000), 100_000_000)) } ?? .milliseconds(100)
+            // A drain stopped short left input ready to apply: the next poll only collects what
+            // is already fetched.
+            pollTimeout = stoppedShort ? .zero : graceEnds.map { .nanoseconds(min(max(MonotonicInstant.now.nanoseconds(until: $0), 1_000_000), 100_000_000)) } ?? .milliseconds(100)
             let assignments = core.withLock { $0.assignments }
             if assignments != publishedAfterAssignments {
                 // Readiness and the gauges need the new tasks' lag and accounts now, not in a second.
@@ -349,9 +356,14 @@ public final class Daemon: Sendable {
     /// than records applied since. While some partition is at its end, a record is applied only
     /// once it has waited `kafka.merge_grace_ms` since it was fetched; when one has to wait,
     /// `graceEnds` says when its wait ends.
+    ///
+    /// A drain takes at most `options.recordsPerDrain` records and then sets `stoppedShort`, so a
+    /// backlog is applied in slices: between them the loop publishes what the slice produced,
+    /// commits, runs rebalance hooks and snapshots. The next drain starts from the same queue
+    /// heads, so the order is the one a single long drain would have taken.
     private func drain(
         _ core: inout DaemonCore, caughtUp: Set<KafkaPartition>, isCaughtUp: (KafkaPartition, Int64) -> Bool,
-        graceEnds: inout MonotonicInstant?
+        graceEnds: inout MonotonicInstant?, stoppedShort: inout Bool
     ) -> [Outgoing] {
         var produced: [Outgoing] = []
         let grace = UInt64(max(options.configuration.kafka.mergeGraceMilliseconds, 0)) * 1_000_000
@@ -398,7 +410,13 @@ public final class Daemon: Sendable {
         var run: [PendingSignal] = []
         run.reserveCapacity(Self.signalBatch)
         var scratch = BatchScratch()
+        var taken = 0
         while let head = heads.first {
+            if taken == options.recordsPerDrain {
+                stoppedShort = true
+                break
+            }
+            taken += 1
             let (task, topic) = (head.task, head.topic)
             if grace > 0 && atTheirEnd > 0 {
                 let received = topic < 0
@@ -447,6 +465,10 @@ public final class Daemon: Sendable {
 
     /// Signals applied per engine batch at most.
     static let signalBatch = 256
+
+    /// Records one drain takes at most (see `drain`): about a tenth of a second of work, where an
+    /// unbounded drain over a fetched backlog held the state lock, and every output, for seconds.
+    static let recordsPerDrain = 16_384
 
     /// The arrays one engine batch is passed in and answered with, kept for the batches of a
     /// drain rather than allocated afresh per batch: in one page-fault profile of bench e2e,

@@ -83,8 +83,12 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Runs the daemon until it has processed `events` inputs, then stops it gracefully.
-    func runDaemon(_ configuration: LeadflowConfiguration, until events: Int, timeout: Duration = .seconds(60)) async throws -> DaemonCounters {
-        let daemon = try Daemon(options: Daemon.Options(configuration: configuration, directory: try directory(configuration)), logger: logger)
+    func runDaemon(
+        _ configuration: LeadflowConfiguration, until events: Int, timeout: Duration = .seconds(60), adjust: (inout Daemon.Options) -> Void = { _ in }
+    ) async throws -> DaemonCounters {
+        var options = Daemon.Options(configuration: configuration, directory: try directory(configuration))
+        adjust(&options)
+        let daemon = try Daemon(options: options, logger: logger)
         let task = Task { try await daemon.run() }
         let deadline = ContinuousClock.now + timeout
         while daemon.counters.eventsIn < events && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
