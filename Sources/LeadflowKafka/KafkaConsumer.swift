@@ -86,7 +86,9 @@ public final class KafkaConsumer: Sendable {
         if isClosed.withLock({ $0 }) { throw KafkaError(code: .closed, message: "consumer is closed") }
         if let fatal = client.fatalError { throw fatal }
         var messages: [KafkaMessage] = []
-        messages.reserveCapacity(min(maxMessages, 4_096))
+        // Room for a full poll at once: the daemon polls 5,000, and growing past 4,096 copied
+        // every message into a fresh block of twice the size, on pages the kernel had to zero.
+        messages.reserveCapacity(min(maxMessages, 8_192))
         var topicNames = TopicNameCache()
         var wait = Int32(timeout.milliseconds)
         var receivedAt: MonotonicInstant?
