@@ -282,8 +282,8 @@ public final class Daemon: Sendable {
     }
 
     /// Pauses fetching on partitions holding more than their share of the input bound while the
-    /// buffered input is over it, and resumes them as `InputBackPressure` decides. `holding` is nil when the bound needs no
-    /// decision. Pausing and resuming do not block.
+    /// buffered input is over it, and resumes them as `InputBackPressure` decides. `holding` is
+    /// nil when the bound needs no decision. Pausing and resuming do not block.
     private func holdInputWithinBound(
         _ backPressure: inout InputBackPressure, buffered: Int, holding: (bytes: [KafkaPartition: Int], owned: Int)?, consumer: KafkaConsumer,
         referenceReader: KafkaConsumer?

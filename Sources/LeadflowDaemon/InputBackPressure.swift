@@ -16,7 +16,8 @@ import LeadflowKafka
 /// the merge for a whole fetch round trip. An earlier version paused every partition holding
 /// input and resumed each only once dry; with a bound small against the partition count every
 /// partition then ran dry in turn and the merge waited on each (bench e2e, 100,000 events over
-/// 192 partitions with a 4 MiB bound: 1,829 events/s, against 135,569 with the default bound).
+/// 192 partitions with a 4 MiB bound: 1,829 events/s; now 99,284, against 123,983 with the
+/// default bound).
 ///
 /// The bound is checked after each poll, so it is overshot: by the poll that crosses it, and,
 /// since partitions under their share keep fetching, by whatever each of those brings before
