@@ -12,7 +12,9 @@ struct CoreBenchCommand: ParsableCommand {
             batches of a thousand as the daemon applies what it polls. Targets: \
             at least 1,500,000 events/s and at most 512 bytes of state per account at 1,000,000 accounts. In the \
             same run it times a plain byte scan of the same bytes (the ceiling) and Foundation's JSONDecoder on a \
-            sample (the naive baseline), and prints Leadflow's rate as ratios of both.
+            sample (the naive baseline), and prints Leadflow's rate as ratios of both. Memory is printed twice: as the \
+            fill leaves it (one event per account) and after the timed run, when accounts hold (accounts + events) / \
+            accounts events on average.
             """
     )
 
