@@ -8,7 +8,8 @@ struct SnapshotBenchCommand: ParsableCommand {
         commandName: "snapshot",
         abstract: "Snapshot pause, write and restore of one task's state, without Kafka.",
         discussion: """
-            Fills an engine with --accounts accounts of the demo's model and reference data, then measures \
+            Fills an engine with --accounts accounts of the demo's model and reference data (--events-per-account \
+            events each), then measures \
             the state copy the processing loop waits for (target ≤ 50 ms at 1,000,000 accounts), the atomic \
             write (encode, checksum, fsync, rename; target ≤ 2 s) and the restore (read, verify, decode; \
             target ≤ 2 s), and checks that the restored state equals the written one. The restore is timed \
@@ -19,6 +20,12 @@ struct SnapshotBenchCommand: ParsableCommand {
 
     @Option(help: "Accounts in the snapshot.")
     var accounts: Int = 1_000_000
+
+    @Option(help: """
+        Events applied per account before the snapshot (1: one signal and one person each; more \
+        gives accounts a history, as in production, and a larger snapshot).
+        """)
+    var eventsPerAccount: Int = 1
 
     @Option(help: """
         Folder to write in (for example on the disk the daemon's snapshots use): the benchmark makes \
@@ -34,6 +41,7 @@ struct SnapshotBenchCommand: ParsableCommand {
 
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be positive") }
+        guard (1...100).contains(eventsPerAccount) else { throw ValidationError("--events-per-account must be from 1 to 100") }
     }
 
     func run() throws {
@@ -44,13 +52,15 @@ struct SnapshotBenchCommand: ParsableCommand {
         let parent = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         let folder = parent.appendingPathComponent("leadflow-bench-snapshot-\(getpid())").path
         let result = try SnapshotBenchmark.run(
-            model: CompiledModel(configuration.model), records: records, accounts: accounts, directory: folder, keep: keep)
+            model: CompiledModel(configuration.model), records: records, accounts: accounts, eventsPerAccount: eventsPerAccount,
+            directory: folder, keep: keep) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         print(result.summary)
         if keep, let path = result.path { print("snapshot kept: \(path)") }
         print("peak RSS: \(ResidentMemory.peakBytes() / 1_048_576) MiB")
         if json {
             var figures = result.figures
             figures["benchmark"] = "snapshot"
+            figures["events_per_account"] = eventsPerAccount
             figures["peak_rss_mib"] = ResidentMemory.peakBytes() / 1_048_576
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

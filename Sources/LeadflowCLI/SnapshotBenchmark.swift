@@ -24,15 +24,23 @@ struct SnapshotBenchmark {
 
     var bytesPerAccount: Double { Double(bytes) / Double(max(accounts, 1)) }
 
-    /// Writes in `directory`, which it removes afterwards unless `keep`.
+    /// Writes in `directory`, which it removes afterwards unless `keep`. The state holds
+    /// `eventsPerAccount` events of each account (in rounds, each round one event per account,
+    /// later rounds later in event time): with one, every account has one signal and one person.
     static func run(
-        model: CompiledModel, records: [AccountRecord], accounts: Int, directory: String, keep: Bool = false
+        model: CompiledModel, records: [AccountRecord], accounts: Int, eventsPerAccount: Int = 1, directory: String, keep: Bool = false,
+        progress: (String) -> Void = { _ in }
     ) throws -> SnapshotBenchmark {
         var engine = Engine(model: model, directory: AccountDirectory(records: records))
         var fill = SyntheticTraffic(seed: 5)
         let start: Int64 = 1_788_220_800_000
-        for account in 0..<max(accounts, 1) {
-            _ = engine.process(Array(fill.event(index: account, account: account, at: start + Int64(account)).utf8), clock: nil)
+        let accounts = max(accounts, 1)
+        for round in 0..<max(eventsPerAccount, 1) {
+            if eventsPerAccount > 1 { progress("filling state: round \(round + 1) of \(eventsPerAccount), one event per account…") }
+            for account in 0..<accounts {
+                let index = round * accounts + account
+                _ = engine.process(Array(fill.event(index: index, account: account, at: start + Int64(index)).utf8), clock: nil)
+            }
         }
         let store = SnapshotStore(directory: directory, keep: 1)
         defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
