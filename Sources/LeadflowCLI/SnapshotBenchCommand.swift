@@ -60,7 +60,6 @@ struct SnapshotBenchCommand: ParsableCommand {
         if json {
             var figures = result.figures
             figures["benchmark"] = "snapshot"
-            figures["events_per_account"] = eventsPerAccount
             figures["peak_rss_mib"] = ResidentMemory.peakBytes() / 1_048_576
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))

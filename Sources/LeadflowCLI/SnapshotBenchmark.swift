@@ -18,6 +18,8 @@ struct SnapshotBenchmark {
     var encodeSeconds: Double
     var decodeSeconds: Double
     var accounts: Int
+    /// Events applied to each account before the snapshot.
+    var eventsPerAccount: Int
     var bytes: Int
     /// The snapshot file, when it was kept.
     var path: String?
@@ -79,7 +81,8 @@ struct SnapshotBenchmark {
         return SnapshotBenchmark(
             pauseSeconds: pauseSeconds, writeSeconds: writeSeconds, restoreSeconds: restoreSeconds,
             freshProcessRestoreSeconds: freshProcessRestoreSeconds,
-            encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count, bytes: written.bytes,
+            encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count,
+            eventsPerAccount: max(eventsPerAccount, 1), bytes: written.bytes,
             path: keep ? written.path : nil)
     }
 
@@ -107,14 +110,14 @@ struct SnapshotBenchmark {
 
     var summary: String {
         String(
-            format: "snapshot of %d accounts: loop pause (state copy) %.0f ms (target <= 50), write %.2f s (encoding %.2f s), restore %.2f s (decoding %.2f s) (target <= 2 s each), %.0f bytes/account",
-            accounts, pauseSeconds * 1_000, writeSeconds, encodeSeconds, restoreSeconds, decodeSeconds, bytesPerAccount)
+            format: "snapshot of %d accounts (%d event%@ each): loop pause (state copy) %.0f ms (target <= 50), write %.2f s (encoding %.2f s), restore %.2f s (decoding %.2f s) (target <= 2 s each), %.0f bytes/account",
+            accounts, eventsPerAccount, eventsPerAccount == 1 ? "" : "s", pauseSeconds * 1_000, writeSeconds, encodeSeconds, restoreSeconds, decodeSeconds, bytesPerAccount)
             + (freshProcessRestoreSeconds.map { String(format: "; restore in a fresh process (as at a restart) %.2f s", $0) } ?? "")
     }
 
     var figures: [String: Any] {
         [
-            "snapshot_accounts": accounts, "snapshot_pause_ms": (pauseSeconds * 1_000).rounded(),
+            "snapshot_accounts": accounts, "snapshot_events_per_account": eventsPerAccount, "snapshot_pause_ms": (pauseSeconds * 1_000).rounded(),
             "snapshot_write_s": (writeSeconds * 100).rounded() / 100, "snapshot_restore_s": (restoreSeconds * 100).rounded() / 100,
             "snapshot_encode_s": (encodeSeconds * 100).rounded() / 100, "snapshot_decode_s": (decodeSeconds * 100).rounded() / 100,
             "snapshot_bytes_per_account": bytesPerAccount.rounded(),
