@@ -37,7 +37,8 @@ struct SnapshotBenchmark {
         var fill = SyntheticTraffic(seed: 5)
         let start: Int64 = 1_788_220_800_000
         let accounts = max(accounts, 1)
-        for round in 0..<max(eventsPerAccount, 1) {
+        let eventsPerAccount = max(eventsPerAccount, 1)
+        for round in 0..<eventsPerAccount {
             if eventsPerAccount > 1 { progress("filling state: round \(round + 1) of \(eventsPerAccount), one event per account…") }
             for account in 0..<accounts {
                 let index = round * accounts + account
@@ -82,7 +83,7 @@ struct SnapshotBenchmark {
             pauseSeconds: pauseSeconds, writeSeconds: writeSeconds, restoreSeconds: restoreSeconds,
             freshProcessRestoreSeconds: freshProcessRestoreSeconds,
             encodeSeconds: encodeSeconds, decodeSeconds: decodeSeconds, accounts: engine.state.accounts.count,
-            eventsPerAccount: max(eventsPerAccount, 1), bytes: written.bytes,
+            eventsPerAccount: eventsPerAccount, bytes: written.bytes,
             path: keep ? written.path : nil)
     }
 
