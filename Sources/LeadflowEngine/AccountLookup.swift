@@ -6,7 +6,7 @@ extension Engine {
         if state.accounts[key] != nil { return key }
         guard let domain = DomainName.normalize(key) else { return nil }
         if let id = directory.accountID(forDomain: domain), state.accounts[id] != nil { return id }
-        let unmatched = "new:" + domain
+        let unmatched = AccountState.newLogoPrefix + domain
         return state.accounts[unmatched] != nil ? unmatched : nil
     }
 

@@ -46,10 +46,12 @@ public struct TopicSurge: Sendable, Hashable {
     public var topic: String
     public var source: SurgeSource
     public var active = false
+    /// Scores seen (third party) or views (first party). 32 bits, beside the two one-byte
+    /// fields, so it fills their padding instead of a word of its own; it stops at the maximum.
+    public var observations: Int32 = 0
     /// Third party: an exponentially weighted average of past scores. First party: unused.
     public var baseline: Double = 0
     public var lastObservedAt = EventTime(milliseconds: 0)
-    public var observations = 0
     /// First party: views decayed with the short ("current") and long (baseline) half-lives.
     public var recent = DecayedSum()
     public var longTerm = DecayedSum()
@@ -61,29 +63,66 @@ public struct TopicSurge: Sendable, Hashable {
 }
 
 /// Everything the engine keeps about one account.
+///
+/// A million of these live in memory, so the layout is deliberate: Swift lays fields out in
+/// declaration order, and the one-byte fields sit together after the eight-byte ones instead of
+/// each padding a word of its own (136 bytes before, 112 now).
 public struct AccountState: Sendable, Hashable {
     public var accountID: String
-    public var domain: String
-    /// False for accounts seen only through signals (no reference record yet): new logos.
-    public var isMatched: Bool
+    /// The domain, unless it is the tail of a new logo's "new:" id (see `domain`).
+    private var storedDomain: String
     public var tallies: [SignalTally] = []
     public var people: [EngagedPerson] = []
     public var surges: [TopicSurge] = []
-    public var band: Band = .cold
-    public var lastRoutedAt: EventTime?
-    public var lastRoutedBand: Band?
     public var lastEventAt = EventTime(milliseconds: Int64.min)
     public var eventCount = 0
-    /// The task (input partition number) that owns this account's state.
-    public var task: Int32 = 0
     /// The account's fit under the engine's current model and reference data: derived, never
     /// snapshotted, and ignored when states are compared.
     var cachedFit = CachedFit()
+    public var lastRoutedAt: EventTime?
+    /// The task (input partition number) that owns this account's state.
+    public var task: Int32 = 0
+    /// False for accounts seen only through signals (no reference record yet): new logos.
+    public var isMatched: Bool
+    public var band: Band = .cold
+    public var lastRoutedBand: Band?
+    /// Whether the domain is read from the id. Most accounts at scale are new logos, and a
+    /// domain of more than 15 bytes is a heap string of its own: keeping it apart from the id
+    /// cost 64 bytes per account.
+    private var domainIsInID = false
 
     public init(accountID: String, domain: String, isMatched: Bool) {
         self.accountID = accountID
-        self.domain = domain
+        self.storedDomain = domain
         self.isMatched = isMatched
+        self.domain = domain
+    }
+
+    /// The account's domain: for a new logo, the part of its id after "new:", built when asked
+    /// (for fit, once per model or reference generation, and for outputs).
+    public var domain: String {
+        get { domainIsInID ? String(decoding: accountID.utf8.dropFirst(Self.newLogoPrefix.utf8.count), as: UTF8.self) : storedDomain }
+        set {
+            domainIsInID = Self.isNewLogo(id: accountID, domain: newValue)
+            storedDomain = domainIsInID ? "" : newValue
+        }
+    }
+
+    /// Calls `body` with the domain's UTF-8 bytes, building no string.
+    public func withDomainUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        var text = domainIsInID ? accountID : storedDomain
+        return text.withUTF8 { bytes in
+            body(domainIsInID ? UnsafeBufferPointer(rebasing: bytes.dropFirst(Self.newLogoPrefix.utf8.count)) : bytes)
+        }
+    }
+
+    /// How an unmatched account's id is made from its domain.
+    static let newLogoPrefix = "new:"
+
+    private static func isNewLogo(id: String, domain: String) -> Bool {
+        let prefix = newLogoPrefix.utf8
+        return id.utf8.count == prefix.count + domain.utf8.count && id.utf8.starts(with: prefix)
+            && id.utf8.dropFirst(prefix.count).elementsEqual(domain.utf8)
     }
 }
 

@@ -59,6 +59,11 @@ public struct ByteWriter {
         value.withUTF8 { lengthPrefixed(UnsafeRawBufferPointer($0)) }
     }
 
+    /// A string given as its UTF-8 bytes, laid out as `string(_:)` lays it out.
+    public mutating func string(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        lengthPrefixed(UnsafeRawBufferPointer(bytes))
+    }
+
     public mutating func optionalString(_ value: String?) {
         if let value {
             u8(1)

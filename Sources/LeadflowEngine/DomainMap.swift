@@ -31,6 +31,12 @@ struct DomainMap<Value: Sendable>: Sendable {
         position(of: domain, hash: hash).map { values[$0] }
     }
 
+    /// The stored key equal to `domain`, with its value: a caller keeping the domain keeps this
+    /// one string, shared, rather than its own copy.
+    func entry(for domain: String, hash: UInt32) -> (key: String, value: Value)? {
+        position(of: domain, hash: hash).map { (keys[$0], values[$0]) }
+    }
+
     func contains(_ domain: String, hash: UInt32) -> Bool { position(of: domain, hash: hash) != nil }
 
     subscript(domain: String) -> Value? {

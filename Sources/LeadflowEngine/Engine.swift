@@ -162,12 +162,14 @@ public struct Engine: Sendable {
         // One hash for both questions (see `DomainMap`).
         let hash = DomainMap<String>.hash(domain)
         if model.freeMailDomains.contains(domain, hash: hash) { return .unresolved }
-        if let id = directory.accountID(forDomain: domain, hash: hash) { return .account(AccountRef(id: id, domain: domain, isMatched: true)) }
+        if let known = directory.account(forDomain: domain, hash: hash) {
+            return .account(AccountRef(id: known.accountID, domain: known.domain, isMatched: true))
+        }
         // Competitors are tracked (never routed) even when unmatched accounts are ignored; when
         // they are tracked anyway, the competitor list need not be consulted here.
         switch model.model.identity.unmatchedAccounts {
-        case .track: return .account(AccountRef(id: "new:" + domain, domain: domain, isMatched: false))
-        case .ignore where model.competitorDomains.contains(domain): return .account(AccountRef(id: "new:" + domain, domain: domain, isMatched: false))
+        case .track: return .account(AccountRef(id: AccountState.newLogoPrefix + domain, domain: domain, isMatched: false))
+        case .ignore where model.competitorDomains.contains(domain): return .account(AccountRef(id: AccountState.newLogoPrefix + domain, domain: domain, isMatched: false))
         case .ignore: return .ignored
         }
     }
@@ -410,7 +412,7 @@ public struct Engine: Sendable {
             } else {
                 var count = DecayedSum()
                 count.add(update.weight, at: time, halfLife: halfLife)
-                account.tallies.append(SignalTally(
+                account.tallies.appendCompactly(SignalTally(
                     signal: update.signal, signalClass: update.signalClass,
                     pointsSlot: update.pointsSlot, count: count,
                     lastEventID: eventID, lastOccurredAt: time))
@@ -424,7 +426,7 @@ public struct Engine: Sendable {
                     account.people[index].contactAt = time
                 }
             } else {
-                account.people.append(EngagedPerson(
+                account.people.appendCompactly(EngagedPerson(
                     key: person.key, lastSeen: time, contactPoints: person.contactPoints,
                     contactAt: person.setsContact ? time : EventTime(milliseconds: Int64.min)))
                 if account.people.count > model.model.committee.maxPeople {
@@ -515,7 +517,7 @@ public struct Engine: Sendable {
 
     private static func surgeIndex(_ account: inout AccountState, topic: String, source: SurgeSource) -> Int {
         if let index = account.surges.firstIndex(where: { $0.topic == topic && $0.source == source }) { return index }
-        account.surges.append(TopicSurge(topic: topic, source: source))
+        account.surges.appendCompactly(TopicSurge(topic: topic, source: source))
         return account.surges.count - 1
     }
 }

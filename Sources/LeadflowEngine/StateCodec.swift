@@ -120,7 +120,7 @@ public enum StateCodec {
     /// One account, as version 2 and version 1 both lay it out.
     static func encodeAccount(_ account: AccountState, into out: inout ByteWriter) {
         out.string(account.accountID)
-        out.string(account.domain)
+        account.withDomainUTF8 { out.string(utf8: $0) }
         out.u8(account.isMatched ? 1 : 0)
         out.u8(UInt8(account.band.rawValue))
         out.i32(account.task)
@@ -172,7 +172,11 @@ public enum StateCodec {
         account.lastRoutedAt = try input.optionalI64().map(EventTime.init)
         let routedBand = try input.u8()
         account.lastRoutedBand = routedBand == 255 ? nil : Band(rawValue: Int(routedBand))
-        for _ in 0..<(try input.u16()) {
+        // Each list gets exactly the room it needs: appending one by one would double the
+        // buffer's capacity, and restored accounts would carry that slack.
+        let tallies = Int(try input.u16())
+        account.tallies.reserveCapacity(tallies)
+        for _ in 0..<tallies {
             let signal = try input.string()
             guard let signalClass = SignalClass(rawValue: try input.u8()) else { throw Corrupt(description: "invalid signal class") }
             let count = DecayedSum(value: try input.f64(), referenceTime: EventTime(milliseconds: try input.i64()))
@@ -180,17 +184,21 @@ public enum StateCodec {
                 signal: signal, signalClass: signalClass, count: count, lastEventID: try input.string(),
                 lastOccurredAt: EventTime(milliseconds: try input.i64())))
         }
-        for _ in 0..<(try input.u16()) {
+        let people = Int(try input.u16())
+        account.people.reserveCapacity(people)
+        for _ in 0..<people {
             account.people.append(EngagedPerson(
                 key: try input.u64(), lastSeen: EventTime(milliseconds: try input.i64()), contactPoints: try input.f64(),
                 contactAt: EventTime(milliseconds: try input.i64())))
         }
-        for _ in 0..<(try input.u16()) {
+        let surges = Int(try input.u16())
+        account.surges.reserveCapacity(surges)
+        for _ in 0..<surges {
             var surge = TopicSurge(topic: try input.string(), source: try input.u8() == 0 ? .firstParty : .thirdParty)
             surge.active = try input.u8() == 1
             surge.baseline = try input.f64()
             surge.lastObservedAt = EventTime(milliseconds: try input.i64())
-            surge.observations = Int(try input.i64())
+            surge.observations = Int32(clamping: try input.i64())
             surge.recent = DecayedSum(value: try input.f64(), referenceTime: EventTime(milliseconds: try input.i64()))
             surge.longTerm = DecayedSum(value: try input.f64(), referenceTime: EventTime(milliseconds: try input.i64()))
             surge.cooldownUntil = EventTime(milliseconds: try input.i64())

@@ -28,7 +28,7 @@ extension CompiledModel {
             let weight = 1 - intentBaselineHalfLife.factor(elapsed: elapsed)
             surge.baseline += weight * (score - surge.baseline)
         }
-        surge.observations += 1
+        if surge.observations < .max { surge.observations += 1 }
         surge.lastObservedAt = max(surge.lastObservedAt, time)
         return change
     }
@@ -37,7 +37,7 @@ extension CompiledModel {
     func observeFirstParty(_ surge: inout TopicSurge, at time: EventTime) {
         surge.recent.add(1, at: time, halfLife: surgeCurrentHalfLife)
         surge.longTerm.add(1, at: time, halfLife: surgeBaselineHalfLife)
-        surge.observations += 1
+        if surge.observations < .max { surge.observations += 1 }
         surge.lastObservedAt = max(surge.lastObservedAt, time)
     }
 
