@@ -194,17 +194,17 @@ public struct AccountTable: Sendable {
         }
     }
 
-    /// Asks the processor to fetch the heap storage the account's state points to: its id
-    /// (compared on lookup) and its signal, people and surge lists.
+    /// Asks the processor to fetch the heap objects the account's state points to: its id
+    /// (compared on lookup) and its lists' block.
     ///
-    /// The addresses are read as raw words, not through `String` and `Array`: taking a
+    /// The addresses are read as raw words, not through `String` and `AccountLists`: taking a
     /// reference would retain the object, and the retain is itself a wait on the very memory
-    /// the hint is meant to fetch. A word that is not a heap address (a short id stored inline)
-    /// only makes a useless hint; a prefetch never faults.
+    /// the hint is meant to fetch. A word that is not a heap address (a short id stored inline,
+    /// an account with no lists yet) only makes a useless hint; a prefetch never faults.
     func prefetchContents(hash: UInt32) {
         withCandidateState(hash: hash) { state in
             for offset in Self.heapWordOffsets {
-                // The payload starts 32 bytes in, after the count (16 bytes in, on the line
+                // The payload starts 32 bytes in, after the header (16 bytes in, on the line
                 // before a quarter of the time), which `prefetchListBodies` reads.
                 let address = Self.objectAddress(in: state, at: offset)
                 leadflow_prefetch(UnsafeRawPointer(bitPattern: address &+ 16))
@@ -213,23 +213,25 @@ public struct AccountTable: Sendable {
         }
     }
 
-    /// Asks the processor to fetch every element of the account's signal, people and surge
-    /// lists, once `prefetchContents` has brought their first lines (and with them the counts).
+    /// Asks the processor to fetch the whole of the account's lists' block, once
+    /// `prefetchContents` has brought its first line (and with it the capacities).
     ///
-    /// Scoring reads every tally and every surge on every event; a list spans up to a few
+    /// Scoring reads every tally and every surge on every event; the block spans up to a few
     /// dozen cache lines, and only the first was asked for, so the rest missed one after
     /// another as the scan reached them (at 10,000 accounts, most of the engine's own time in
-    /// `update`). The counts are read as raw words for the reason given above; an array's
-    /// word always points to a live storage object (the empty array's too), so reading it is safe.
+    /// `update`). The capacities are read as raw words for the reason given above; a non-zero
+    /// word always points to a live block, so reading it is safe.
     func prefetchListBodies(hash: UInt32) {
         withCandidateState(hash: hash) { state in
-            for (offset, elementSize) in Self.listLayouts {
-                guard let object = UnsafeRawPointer(bitPattern: Self.objectAddress(in: state, at: offset)) else { continue }
-                // Storage: header, reference counts, count, capacity, then the elements.
-                let bytes = Swift.min(object.load(fromByteOffset: 16, as: Int.self), 64) * elementSize
-                // The first line came with `prefetchContents`.
-                for line in stride(from: 64, to: bytes, by: 64) { leadflow_prefetch(object + 32 + line) }
+            guard let block = UnsafeRawPointer(bitPattern: Self.objectAddress(in: state, at: Self.listsOffset)) else { return }
+            // The block: object header, `AccountLists.Header`, then the lists from 32 bytes in.
+            let capacities = block + 16 + Self.capacitiesOffset
+            var bytes = 0
+            for (list, stride) in AccountLists.strides.enumerated() {
+                bytes += Int(capacities.load(fromByteOffset: 2 * list, as: UInt16.self)) * stride
             }
+            // The first line came with `prefetchContents`.
+            for line in stride(from: 64, to: Swift.min(bytes, 4096), by: 64) { leadflow_prefetch(block + 32 + line) }
         }
     }
 
@@ -252,14 +254,13 @@ public struct AccountTable: Sendable {
     private static let stateSize = MemoryLayout<AccountState>.size
 
     /// Where in an `AccountState` the words pointing to its id's and lists' heap objects are.
-    private static let heapWordOffsets: [Int] = [MemoryLayout<AccountState>.offset(of: \.accountID)! + 8] + listLayouts.map(\.offset)
+    private static let heapWordOffsets: [Int] = [MemoryLayout<AccountState>.offset(of: \.accountID)! + 8, listsOffset]
 
-    /// Where each list's storage word sits in an `AccountState`, and its element stride.
-    private static let listLayouts: [(offset: Int, stride: Int)] = [
-        (MemoryLayout<AccountState>.offset(of: \.tallies)!, MemoryLayout<SignalTally>.stride),
-        (MemoryLayout<AccountState>.offset(of: \.people)!, MemoryLayout<EngagedPerson>.stride),
-        (MemoryLayout<AccountState>.offset(of: \.surges)!, MemoryLayout<TopicSurge>.stride),
-    ]
+    /// Where the lists' block word sits in an `AccountState`.
+    private static let listsOffset = MemoryLayout<AccountState>.offset(of: \.lists)!
+
+    /// Where the three capacities sit in an `AccountLists.Header`.
+    private static let capacitiesOffset = MemoryLayout<AccountLists.Header>.offset(of: \.capacity)!
 
     /// The accounts that satisfy `isIncluded`, unindexed (for snapshots). A full chunk whose
     /// accounts all qualify is shared with this table rather than copied.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Appends little-endian values and length-prefixed strings into one growing buffer.
 ///
 /// Snapshots of a million accounts are a few hundred megabytes, so values are stored straight
@@ -193,6 +195,21 @@ public struct ByteReader {
     public mutating func optionalI64() throws(StateCodec.Corrupt) -> Int64? { try u8() == 1 ? try i64() : nil }
 
     public mutating func skip(_ count: Int) throws(StateCodec.Corrupt) { _ = try advance(count) }
+
+    /// Steps over the next string if its bytes are `expected`, and says whether it did; else
+    /// leaves the reader where it was.
+    public mutating func skipString(ifEqualTo expected: UnsafeBufferPointer<UInt8>) throws(StateCodec.Corrupt) -> Bool {
+        var ahead = self
+        let count = Int(try ahead.u32())
+        guard count == expected.count else { return false }
+        let start = try ahead.advance(count)
+        guard count == 0 || memcmp(base + start, expected.baseAddress!, count) == 0 else { return false }
+        self = ahead
+        return true
+    }
+
+    /// Steps over a string laid out by `ByteWriter.string(_:)`.
+    public mutating func skipString() throws(StateCodec.Corrupt) { try skip(Int(try u32())) }
 
     public mutating func raw(_ count: Int) throws(StateCodec.Corrupt) -> [UInt8] {
         let start = try advance(count)

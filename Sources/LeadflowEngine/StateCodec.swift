@@ -163,7 +163,23 @@ public enum StateCodec {
     }
 
     static func decodeAccount(from input: inout ByteReader) throws(Corrupt) -> AccountState {
-        var account = AccountState(accountID: try input.string(), domain: try input.string(), isMatched: try input.u8() == 1)
+        var id = try input.string()
+        // A new logo's domain is the tail of its id, and its state keeps no copy of it: the
+        // bytes are compared, not made into a string only to be dropped.
+        var isNewLogo = false
+        var failure: Corrupt?
+        id.withUTF8 { bytes in
+            guard AccountState.startsWithNewLogoPrefix(bytes) else { return }
+            do throws(Corrupt) {
+                isNewLogo = try input.skipString(ifEqualTo: UnsafeBufferPointer(rebasing: bytes.dropFirst(AccountState.newLogoPrefixLength)))
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        var account = isNewLogo
+            ? AccountState(newLogoID: id, isMatched: try input.u8() == 1)
+            : AccountState(accountID: id, domain: try input.string(), isMatched: try input.u8() == 1)
         guard let band = Band(rawValue: Int(try input.u8())) else { throw Corrupt(description: "invalid band") }
         account.band = band
         account.task = try input.i32()
@@ -172,28 +188,33 @@ public enum StateCodec {
         account.lastRoutedAt = try input.optionalI64().map(EventTime.init)
         let routedBand = try input.u8()
         account.lastRoutedBand = routedBand == 255 ? nil : Band(rawValue: Int(routedBand))
-        // Each list gets exactly the room it needs: appending one by one would double the
-        // buffer's capacity, and restored accounts would carry that slack.
+        // The three lists share one block, sized once: a look ahead past the tallies and the
+        // people finds the other two counts.
         let tallies = Int(try input.u16())
-        account.tallies.reserveCapacity(tallies)
+        var ahead = input
+        for _ in 0..<tallies {
+            try ahead.skipString()
+            try ahead.skip(1 + 8 + 8)
+            try ahead.skipString()
+            try ahead.skip(8)
+        }
+        let people = Int(try ahead.u16())
+        try ahead.skip(people * 4 * 8)  // key, last seen, contact points and contact time
+        account.lists.reserve(tallies: tallies, people: people, surges: Int(try ahead.u16()))
         for _ in 0..<tallies {
             let signal = try input.string()
             guard let signalClass = SignalClass(rawValue: try input.u8()) else { throw Corrupt(description: "invalid signal class") }
             let count = DecayedSum(value: try input.f64(), referenceTime: EventTime(milliseconds: try input.i64()))
-            account.tallies.append(SignalTally(
+            account.append(SignalTally(
                 signal: signal, signalClass: signalClass, count: count, lastEventID: try input.string(),
                 lastOccurredAt: EventTime(milliseconds: try input.i64())))
         }
-        let people = Int(try input.u16())
-        account.people.reserveCapacity(people)
-        for _ in 0..<people {
-            account.people.append(EngagedPerson(
+        for _ in 0..<(try input.u16()) {
+            account.append(EngagedPerson(
                 key: try input.u64(), lastSeen: EventTime(milliseconds: try input.i64()), contactPoints: try input.f64(),
                 contactAt: EventTime(milliseconds: try input.i64())))
         }
-        let surges = Int(try input.u16())
-        account.surges.reserveCapacity(surges)
-        for _ in 0..<surges {
+        for _ in 0..<(try input.u16()) {
             var surge = TopicSurge(topic: try input.string(), source: try input.u8() == 0 ? .firstParty : .thirdParty)
             surge.active = try input.u8() == 1
             surge.baseline = try input.f64()
@@ -204,7 +225,7 @@ public enum StateCodec {
             surge.cooldownUntil = EventTime(milliseconds: try input.i64())
             surge.lastCurrent = try input.f64()
             surge.lastBaseline = try input.f64()
-            account.surges.append(surge)
+            account.append(surge)
         }
         return account
     }

@@ -78,9 +78,9 @@ struct SnapshotFileTests {
         for index in 0..<(AccountTable.chunkSize * 2 + 17) {
             var account = AccountState(accountID: "bulk-\(index)", domain: "bulk\(index).example", isMatched: index % 2 == 0)
             account.eventCount = index
-            account.tallies = [SignalTally(
+            account.append(SignalTally(
                 signal: "page:pricing", signalClass: .pageView, count: DecayedSum(value: Double(index), referenceTime: EventTime(milliseconds: 7)),
-                lastEventID: "e\(index)", lastOccurredAt: EventTime(milliseconds: 7))]
+                lastEventID: "e\(index)", lastOccurredAt: EventTime(milliseconds: 7)))
             state.accounts[account.accountID] = account
         }
         return state
