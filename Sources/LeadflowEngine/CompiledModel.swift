@@ -23,20 +23,13 @@ public final class CompiledModel: Sendable {
     let freeMailDomains: DomainMap<Bool>
     let ipRanges: IPRangeTable
     let pageCategories: [(name: String, points: Double, patterns: [URLPattern])]
-    /// Points by signal key (`page:pricing`, `form:demo_request`).
-    let signalPoints: [String: Double]
-    /// The same, by position, for tallies that remember their slot (`PointsSlot`). The keys
-    /// are the very strings `pageSignalKeys` and `formSignals` hand out, so checking a slot
-    /// against a tally's key is usually a pointer comparison.
-    let signalTable: [(key: String, points: Double)]
-    /// The representation of each of those keys, to recognise them without touching a string.
-    let signalKeyBits: [StringBits]
-    /// Signal keys by page category index and by known form type, built once.
-    let pageSignalKeys: [String]
-    /// Each known form type's signal key and its slot in `signalTable`.
-    let formSignals: [String: (key: String, slot: PointsSlot)]
-    /// Each page category's slot in `signalTable`.
-    let pageSignalSlots: [PointsSlot]
+    /// Points of one full occurrence of each signal the model scores (`page:pricing`,
+    /// `form:demo_request`), by `SignalID` number; a number past the end, or a signal the
+    /// model does not list, scores 0. Scoring reads one per tally on every event.
+    let pointsBySignal: [Double]
+    /// Signals by page category index and by known form type, built once.
+    let pageSignals: [SignalID]
+    let formSignals: [String: SignalID]
     let firstPartyTopics: [(name: String, patterns: [URLPattern])]
     let handRaiserForms: Set<String>
     let skipLifecycles: Set<String>
@@ -67,25 +60,17 @@ public final class CompiledModel: Sendable {
         for range in model.identity.ipRanges { table.add(cidr: range.cidr, accountID: range.accountID) }
         ipRanges = table
         pageCategories = model.engagement.pageCategories.map { ($0.name, $0.points, $0.patterns.map(URLPattern.init)) }
-        pageSignalKeys = model.engagement.pageCategories.map { "page:" + $0.name }
-        let formKeys = Dictionary(uniqueKeysWithValues: model.engagement.formPoints.keys.map { ($0, "form:" + $0) })
-        var points: [String: Double] = [:]
-        for category in model.engagement.pageCategories where points["page:" + category.name] == nil {
-            points["page:" + category.name] = category.points
+        pageSignals = model.engagement.pageCategories.map { SignalID("page:" + $0.name) }
+        formSignals = Dictionary(uniqueKeysWithValues: model.engagement.formPoints.keys.map { ($0, SignalID("form:" + $0)) })
+        // The first category of a name gives its points.
+        var points: [SignalID: Double] = [:]
+        for (signal, category) in zip(pageSignals, model.engagement.pageCategories) where points[signal] == nil {
+            points[signal] = category.points
         }
-        for (form, value) in model.engagement.formPoints { points["form:" + form] = value }
-        signalPoints = points
-        var slots: [(key: String, points: Double)] = []
-        var slotByKey: [String: PointsSlot] = [:]
-        for key in pageSignalKeys + formKeys.keys.sorted().map({ formKeys[$0]! })
-        where slots.count < Int(UInt8.max) && slotByKey[key] == nil {
-            slotByKey[key] = PointsSlot(index: UInt8(slots.count))
-            slots.append((key, points[key] ?? 0))
-        }
-        signalTable = slots
-        signalKeyBits = slots.map { StringBits(of: $0.key) }
-        pageSignalSlots = pageSignalKeys.map { slotByKey[$0] ?? PointsSlot() }
-        formSignals = formKeys.mapValues { ($0, slotByKey[$0] ?? PointsSlot()) }
+        for (form, value) in model.engagement.formPoints { points[formSignals[form]!] = value }
+        var scored = [Double](repeating: 0, count: Int(points.keys.map(\.raw).max() ?? 0) + 1)
+        for (signal, value) in points { scored[Int(signal.raw)] = value }
+        pointsBySignal = scored
         firstPartyTopics = model.surges.firstParty.topics.map { ($0.name, $0.patterns.map(URLPattern.init)) }
         handRaiserForms = Set(model.routing.handRaiserForms)
         skipLifecycles = Set(model.routing.skipLifecycles)
@@ -107,11 +92,10 @@ public final class CompiledModel: Sendable {
         }
     }
 
-    /// What a URL means to the model: its page category's signal key (nil when no pattern
+    /// What a URL means to the model: its page category's signal (nil when no pattern
     /// matches) and its first-party surge topic.
     struct PageMeaning: Sendable {
-        var signal: String?
-        var slot: PointsSlot
+        var signal: SignalID?
         var topic: String?
     }
 
@@ -119,7 +103,7 @@ public final class CompiledModel: Sendable {
         let path = URLPattern.path(of: url)
         let category = pageCategories.firstIndex { $0.patterns.contains { $0.matches(path: path) } }
         let topic = firstPartyTopics.first { $0.patterns.contains { $0.matches(path: path) } }?.name
-        return PageMeaning(signal: category.map { pageSignalKeys[$0] }, slot: category.map { pageSignalSlots[$0] } ?? PointsSlot(), topic: topic)
+        return PageMeaning(signal: category.map { pageSignals[$0] }, topic: topic)
     }
 
     /// Contact points of a person from their seniority and job title (the lowest rule wins

@@ -219,7 +219,7 @@ public struct Engine: Sendable {
         if meaning.signal == nil { state.counters.uncategorizedPageViews += 1 }
         return credit(
             ref, eventID: view.eventID, at: view.occurredAt,
-            signal: meaning.signal.map { SignalUpdate(signal: $0, signalClass: .pageView, weight: 1, pointsSlot: meaning.slot) }, person: person,
+            signal: meaning.signal.map { SignalUpdate(signal: $0, signalClass: .pageView, weight: 1) }, person: person,
             surge: meaning.topic.map { .firstParty(topic: $0) }, handRaiser: false, evaluate: evaluate)
     }
 
@@ -235,7 +235,7 @@ public struct Engine: Sendable {
         let topic = intent.topic.lowercased()
         return credit(
             ref, eventID: intent.eventID, at: intent.occurredAt,
-            signal: weight > 0 ? SignalUpdate(signal: "intent:" + topic, signalClass: .intent, weight: weight) : nil,
+            signal: weight > 0 ? SignalUpdate(signal: SignalID("intent:" + topic), signalClass: .intent, weight: weight) : nil,
             person: nil, surge: .thirdParty(topic: topic, score: intent.score), handRaiser: false)
     }
 
@@ -257,8 +257,7 @@ public struct Engine: Sendable {
         if known == nil { state.counters.unknownFormTypes += 1 }
         var result = credit(
             ref, eventID: form.eventID, at: form.occurredAt,
-            signal: known.map { SignalUpdate(signal: $0.key, signalClass: .form, weight: 1, pointsSlot: $0.slot) }
-                ?? SignalUpdate(signal: "form:" + form.formType, signalClass: .form, weight: 1), person: person,
+            signal: SignalUpdate(signal: known ?? SignalID("form:" + form.formType), signalClass: .form, weight: 1), person: person,
             surge: nil, handRaiser: model.handRaiserForms.contains(form.formType))
         result.outputs = outputs + result.outputs
         return result
@@ -320,11 +319,9 @@ public struct Engine: Sendable {
     // MARK: Crediting an account
 
     struct SignalUpdate {
-        var signal: String
+        var signal: SignalID
         var signalClass: SignalClass
         var weight: Double
-        /// Where the model keeps the signal's points; none for intent topics and unknown forms.
-        var pointsSlot = PointsSlot()
     }
 
     struct PersonSignal {
@@ -395,15 +392,9 @@ public struct Engine: Sendable {
         // One signal per input at most: passed as an optional, not an array, to spare an allocation per event.
         if let update = signal {
             let halfLife = model.halfLife(of: update.signalClass)
-            if let index = account.tallies.withUnsafeBufferPointer({ $0.firstIndex { $0.signal == update.signal } }) {
+            if let index = account.tallies.withUnsafeBufferPointer({ $0.firstIndex { $0.signalID == update.signal } }) {
                 account.modify(SignalTally.self, at: index) { tally in
                     tally.count.add(update.weight, at: time, halfLife: halfLife)
-                    if tally.pointsSlot.index != update.pointsSlot.index {
-                        // Restored from a snapshot, or the model changed since the slot was found. The
-                        // model's own string (equal) replaces the decoded one, so later checks compare pointers.
-                        tally.pointsSlot = update.pointsSlot
-                        tally.signal = update.signal
-                    }
                     if (time, eventID) >= (tally.lastOccurredAt, tally.lastEventID) {
                         tally.lastOccurredAt = time
                         tally.lastEventID = eventID
@@ -413,8 +404,7 @@ public struct Engine: Sendable {
                 var count = DecayedSum()
                 count.add(update.weight, at: time, halfLife: halfLife)
                 account.append(SignalTally(
-                    signal: update.signal, signalClass: update.signalClass,
-                    pointsSlot: update.pointsSlot, count: count,
+                    signalID: update.signal, signalClass: update.signalClass, count: count,
                     lastEventID: eventID, lastOccurredAt: time))
             }
         }
@@ -486,7 +476,7 @@ public struct Engine: Sendable {
         var reason = ""
         if handRaiser, let signal {
             trigger = .handRaiser
-            reason = "hand-raiser form \(signal.signal.dropFirst(5))"
+            reason = "hand-raiser form \(signal.signal.name.dropFirst(5))"
         } else if account.band == .hot && scores.engagement >= model.model.routing.mqlMinEngagement
             && (previousBand != .hot || account.lastRoutedAt == nil || now - account.lastRoutedAt! >= .days(model.model.routing.rerouteWindowDays))
         {

@@ -22,20 +22,13 @@ public struct SignalContribution: Sendable, Hashable {
 }
 
 extension CompiledModel {
-    /// Points of one full occurrence of a signal (before decay and repeats).
-    /// Points of the tally at `tally`, read in place. A whole tally passed or iterated by value
-    /// is copied, retaining and releasing its two strings, on every event (a tenth of bench
-    /// core's time at 10,000 accounts, where lists are long). The usual case, a tally holding the
-    /// model's own key string for its slot, is recognised by the string's representation alone.
+    /// Points of one full occurrence of the tally's signal (before decay and repeats), read in
+    /// place: a tally passed or iterated by value is copied, retaining and releasing its event
+    /// id, on every event.
     func points(of tally: UnsafePointer<SignalTally>) -> Double {
         if tally.pointee.signalClass == .intent { return model.engagement.intentPoints }
-        let slot = Int(tally.pointee.pointsSlot.index)
-        if slot < signalTable.count && StringBits(at: tally, field: SignalTally.signalOffset) == signalKeyBits[slot] {
-            return signalTable[slot].points
-        }
-        let signal = tally.pointee.signal
-        if slot < signalTable.count && signalTable[slot].key == signal { return signalTable[slot].points }
-        return signalPoints[signal] ?? 0
+        let number = Int(tally.pointee.signalID.raw)
+        return number < pointsBySignal.count ? pointsBySignal[number] : 0
     }
 
     func fit(record: AccountRecord?, domain: String) -> Double {
@@ -112,27 +105,4 @@ extension CompiledModel {
         if band == .warm && composite < rules.warm - rules.hysteresis { band = .cold }
         return band
     }
-}
-
-/// The 16 bytes a `String` value is made of. Equal bits mean the same string (the same
-/// storage, or the same small string held inline); different bits say nothing, since equal
-/// strings may be stored apart. Reading them needs no retain, where reading the string would.
-struct StringBits: Hashable, Sendable {
-    var low: UInt64
-    var high: UInt64
-
-    init(of string: String) {
-        (low, high) = withUnsafeBytes(of: string) { ($0.load(as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
-    }
-
-    /// The bits of the string stored `field` bytes into the value at `base`.
-    init<T>(at base: UnsafePointer<T>, field: Int) {
-        let raw = UnsafeRawPointer(base) + field
-        low = raw.load(as: UInt64.self)
-        high = raw.load(fromByteOffset: 8, as: UInt64.self)
-    }
-}
-
-extension SignalTally {
-    static let signalOffset = MemoryLayout<SignalTally>.offset(of: \.signal)!
 }

@@ -41,11 +41,13 @@ public enum StateCodec {
         // Version 2: blocks of `AccountTable.chunkSize` accounts, each after its byte length, so
         // restoring decodes them in parallel, each straight into a chunk of the table.
         let order = byteOrder(accounts, key: \.accountID)
+        // Taken after the state was copied, so it names every signal the state numbers.
+        let names = SignalID.allNames()
         for blockStart in stride(from: 0, to: order.count, by: AccountTable.chunkSize) {
             let lengthOffset = out.count
             out.u64(0)
             for index in order[blockStart..<min(blockStart + AccountTable.chunkSize, order.count)] {
-                encodeAccount(accounts[index], into: &out)
+                encodeAccount(accounts[index], names: names, into: &out)
             }
             out.patchU64(UInt64(out.count - lengthOffset - 8), at: lengthOffset)
             if out.count >= pieceSize { try out.drain(flush) }
@@ -118,7 +120,8 @@ public enum StateCodec {
     }
 
     /// One account, as version 2 and version 1 both lay it out.
-    static func encodeAccount(_ account: AccountState, into out: inout ByteWriter) {
+    /// `names` is `SignalID.allNames()`, read once for many accounts.
+    static func encodeAccount(_ account: AccountState, names: [String] = SignalID.allNames(), into out: inout ByteWriter) {
         out.string(account.accountID)
         account.withDomainUTF8 { out.string(utf8: $0) }
         out.u8(account.isMatched ? 1 : 0)
@@ -130,7 +133,7 @@ public enum StateCodec {
         out.u8(account.lastRoutedBand.map { UInt8($0.rawValue) } ?? 255)
         out.u16(UInt16(account.tallies.count))
         for tally in account.tallies {
-            out.string(tally.signal)
+            out.string(names[Int(tally.signalID.raw)])
             out.u8(tally.signalClass.rawValue)
             out.f64(tally.count.value)
             out.i64(tally.count.referenceTime.milliseconds)
