@@ -1,3 +1,5 @@
+import Foundation
+
 /// Hot, warm or cold: what the composite score says sales should do now.
 public enum Band: Int, Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     case cold = 0, warm = 1, hot = 2
@@ -114,7 +116,7 @@ public struct AccountState: Sendable, Hashable {
 
     /// A new logo's state, whose domain is the part of `newLogoID` after "new:".
     init(newLogoID: String, isMatched: Bool) {
-        precondition(newLogoID.utf8.starts(with: Self.newLogoPrefix.utf8), "a new logo's id starts with \(Self.newLogoPrefix)")
+        assert(newLogoID.hasPrefix(Self.newLogoPrefix), "a new logo's id starts with \(Self.newLogoPrefix)")
         self.accountID = newLogoID
         self.storedDomain = ""
         self.isMatched = isMatched
@@ -124,7 +126,7 @@ public struct AccountState: Sendable, Hashable {
     /// The account's domain: for a new logo, the part of its id after "new:", built when asked
     /// (for fit, once per model or reference generation, and for outputs).
     public var domain: String {
-        get { domainIsInID ? String(decoding: accountID.utf8.dropFirst(Self.newLogoPrefix.utf8.count), as: UTF8.self) : storedDomain }
+        get { domainIsInID ? String(decoding: accountID.utf8.dropFirst(Self.newLogoPrefixLength), as: UTF8.self) : storedDomain }
         set {
             domainIsInID = Self.isNewLogo(id: accountID, domain: newValue)
             storedDomain = domainIsInID ? "" : newValue
@@ -135,7 +137,7 @@ public struct AccountState: Sendable, Hashable {
     public func withDomainUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         var text = domainIsInID ? accountID : storedDomain
         return text.withUTF8 { bytes in
-            body(domainIsInID ? UnsafeBufferPointer(rebasing: bytes.dropFirst(Self.newLogoPrefix.utf8.count)) : bytes)
+            body(domainIsInID ? UnsafeBufferPointer(rebasing: bytes.dropFirst(Self.newLogoPrefixLength)) : bytes)
         }
     }
 
@@ -161,9 +163,10 @@ public struct AccountState: Sendable, Hashable {
         lists.replace(type, with: elements)
     }
 
-    /// How an unmatched account's id is made from its domain.
-    static let newLogoPrefix = "new:"
-    static let newLogoPrefixLength = 4
+    /// How an unmatched account's id is made from its domain. Computed, not stored: a stored
+    /// static is initialised lazily and checked on every use (2% of a restore).
+    static var newLogoPrefix: String { "new:" }
+    static var newLogoPrefixLength: Int { 4 }
 
     /// Whether UTF-8 bytes start with `newLogoPrefix`, spelled out: a restore asks once per
     /// account, and the generic comparison was 4% of it.
@@ -173,9 +176,13 @@ public struct AccountState: Sendable, Hashable {
     }
 
     private static func isNewLogo(id: String, domain: String) -> Bool {
-        let prefix = newLogoPrefix.utf8
-        return id.utf8.count == prefix.count + domain.utf8.count && id.utf8.starts(with: prefix)
-            && id.utf8.dropFirst(prefix.count).elementsEqual(domain.utf8)
+        var id = id, domain = domain
+        return id.withUTF8 { id in
+            domain.withUTF8 { domain in
+                startsWithNewLogoPrefix(id) && id.count == newLogoPrefixLength + domain.count
+                    && (domain.isEmpty || memcmp(id.baseAddress! + newLogoPrefixLength, domain.baseAddress!, domain.count) == 0)
+            }
+        }
     }
 }
 

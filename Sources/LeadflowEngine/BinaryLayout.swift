@@ -178,9 +178,19 @@ public struct ByteReader {
     @inline(__always) public mutating func f64() throws(StateCodec.Corrupt) -> Double { Double(bitPattern: try u64()) }
 
     public mutating func string() throws(StateCodec.Corrupt) -> String {
+        let (bytes, start) = try stringBytes()
+        return try Self.string(bytes, at: start)
+    }
+
+    /// The next string's bytes, in place, and their offset; not checked as UTF-8.
+    mutating func stringBytes() throws(StateCodec.Corrupt) -> (bytes: UnsafeBufferPointer<UInt8>, offset: Int) {
         let count = Int(try u32())
         let start = try advance(count)
-        let bytes = UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: count)
+        return (UnsafeBufferPointer(start: (base + start).assumingMemoryBound(to: UInt8.self), count: count), start)
+    }
+
+    /// A string of bytes read at `start`, failing on invalid UTF-8.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) throws(StateCodec.Corrupt) -> String {
         // Almost every string in a snapshot is ASCII, which is valid UTF-8 as it stands. The
         // validating initialiser is generic and looked up its type metadata on every call:
         // 8% of a fresh process's restore of a million accounts.

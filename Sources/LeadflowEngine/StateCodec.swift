@@ -165,7 +165,8 @@ public enum StateCodec {
         }
     }
 
-    static func decodeAccount(from input: inout ByteReader) throws(Corrupt) -> AccountState {
+    /// `signals` numbers the signal names of the block being decoded (see `SignalNameCache`).
+    static func decodeAccount(from input: inout ByteReader, signals: inout SignalNameCache) throws(Corrupt) -> AccountState {
         var id = try input.string()
         // A new logo's domain is the tail of its id, and its state keeps no copy of it: the
         // bytes are compared, not made into a string only to be dropped.
@@ -205,11 +206,11 @@ public enum StateCodec {
         try ahead.skip(people * 4 * 8)  // key, last seen, contact points and contact time
         account.lists.reserve(tallies: tallies, people: people, surges: Int(try ahead.u16()))
         for _ in 0..<tallies {
-            let signal = try input.string()
+            let signal = try signals.id(for: &input)
             guard let signalClass = SignalClass(rawValue: try input.u8()) else { throw Corrupt(description: "invalid signal class") }
             let count = DecayedSum(value: try input.f64(), referenceTime: EventTime(milliseconds: try input.i64()))
             account.append(SignalTally(
-                signal: signal, signalClass: signalClass, count: count, lastEventID: try input.string(),
+                signalID: signal, signalClass: signalClass, count: count, lastEventID: try input.string(),
                 lastOccurredAt: EventTime(milliseconds: try input.i64())))
         }
         for _ in 0..<(try input.u16()) {
@@ -260,7 +261,8 @@ public enum StateCodec {
                 var reader = ByteReader(source: block.source, offset: block.start, end: block.end)
                 var chunk: [AccountState] = []
                 chunk.reserveCapacity(AccountTable.chunkSize)
-                for _ in 0..<block.accounts { chunk.append(try decodeAccount(from: &reader)) }
+                var signals = SignalNameCache()
+                for _ in 0..<block.accounts { chunk.append(try decodeAccount(from: &reader, signals: &signals)) }
                 guard reader.isAtEnd else {
                     throw Corrupt(description: "block \(firstIndex + index) has \(reader.end - reader.offset) unexpected trailing bytes")
                 }
@@ -284,7 +286,8 @@ public enum StateCodec {
         var state = EngineState()
         let accountCount = try input.u32()
         if version == 1 {
-            for _ in 0..<accountCount { state.accounts.appendUnindexed(try decodeAccount(from: &input)) }
+            var signals = SignalNameCache()
+            for _ in 0..<accountCount { state.accounts.appendUnindexed(try decodeAccount(from: &input, signals: &signals)) }
         } else {
             // Indexed when merged into an engine, not here: restoring reads every account once.
             state.accounts = AccountTable(unindexedChunks: try decodeBlocks(from: &input, accounts: Int(accountCount)))
@@ -371,5 +374,31 @@ public enum StateCodec {
         try decodeVisitors(from: &tail, into: &state)
         guard tail.isAtEnd else { throw Corrupt(description: "\(tail.end - tail.offset) unexpected trailing bytes") }
         return state
+    }
+}
+
+/// The signal names one decoder has met, with their numbers, compared as bytes.
+///
+/// A snapshot spells every tally's signal name, and a million accounts hold a few million
+/// tallies over a few dozen names. Making each name a string and numbering it through
+/// `SignalID`'s shared table hashed it and took a lock that the decoding threads contended for
+/// (a tenth of a restore); here a name already met is found by its bytes. The cache stops
+/// growing at `limit` names, so a snapshot with many distinct intent topics costs a bounded
+/// scan per tally.
+struct SignalNameCache {
+    private var names: [(bytes: [UInt8], id: SignalID)] = []
+    private static var limit: Int { 64 }
+
+    /// The number of the next string in `input`, a signal name.
+    mutating func id(for input: inout ByteReader) throws(StateCodec.Corrupt) -> SignalID {
+        let (bytes, offset) = try input.stringBytes()
+        for known in names where known.bytes.count == bytes.count {
+            if bytes.isEmpty || known.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                return known.id
+            }
+        }
+        let id = SignalID(try ByteReader.string(bytes, at: offset))
+        if names.count < Self.limit { names.append((Array(bytes), id)) }
+        return id
     }
 }

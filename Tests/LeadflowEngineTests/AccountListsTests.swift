@@ -125,12 +125,36 @@ struct AccountListsTests {
         var writer = ByteWriter()
         for account in accounts { StateCodec.encodeAccount(account, into: &writer) }
         var reader = ByteReader(bytes: writer.takeBytes())
+        var signals = SignalNameCache()
         for account in accounts {
-            let decoded = try StateCodec.decodeAccount(from: &reader)
+            let decoded = try StateCodec.decodeAccount(from: &reader, signals: &signals)
             #expect(decoded == account)
             #expect(decoded.domain == account.domain)
             #expect(Array(decoded.surges) == Array(account.surges))
         }
         #expect(reader.isAtEnd)
+    }
+
+    /// The decoder's name cache stops growing at its limit; names past it must still decode
+    /// to their own numbers, and names met again must find theirs.
+    @Test("signal names decode to their own numbers, past the decoder's cache limit too")
+    func signalNamesPastTheCacheLimit() throws {
+        var account = AccountState(accountID: "acc-many", domain: "many.example", isMatched: true)
+        let names = (0..<150).map { "intent:cache-limit-topic-\($0)" }
+        for (index, name) in names.enumerated() {
+            account.append(SignalTally(
+                signal: name, signalClass: .intent, count: DecayedSum(value: 1, referenceTime: EventTime(milliseconds: Int64(index))),
+                lastEventID: "e\(index)", lastOccurredAt: EventTime(milliseconds: Int64(index))))
+        }
+        var writer = ByteWriter()
+        StateCodec.encodeAccount(account, into: &writer)
+        StateCodec.encodeAccount(account, into: &writer)
+        var reader = ByteReader(bytes: writer.takeBytes())
+        var signals = SignalNameCache()
+        for _ in 0..<2 {
+            let decoded = try StateCodec.decodeAccount(from: &reader, signals: &signals)
+            #expect(decoded.tallies.map(\.signal) == names)
+            #expect(decoded == account)
+        }
     }
 }
