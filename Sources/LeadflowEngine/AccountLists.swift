@@ -127,7 +127,7 @@ public struct AccountLists: @unchecked Sendable {
     /// Moves (when this value holds the only reference) or copies every list into a new block
     /// with these capacities; the list `dropping` names starts empty.
     private mutating func reallocate(capacities: [Int], dropping: Kind? = nil) {
-        let words = zip(capacities, Self.strides).reduce(0) { $0 + $1.0 * $1.1 } / 8
+        let words = Self.elementBytes(tallies: capacities[0], people: capacities[1], surges: capacities[2]) / 8
         let fresh = unsafeDowncast(
             Storage.create(minimumCapacity: max(words, 1)) { _ in
                 var header = Header()
@@ -177,7 +177,11 @@ public struct AccountLists: @unchecked Sendable {
 
     // MARK: Layout
 
-    static let strides = [MemoryLayout<SignalTally>.stride, MemoryLayout<EngagedPerson>.stride, MemoryLayout<TopicSurge>.stride]
+    /// The bytes a block's lists take at these capacities (every stride is a multiple of 8).
+    @inline(__always)
+    static func elementBytes(tallies: Int, people: Int, surges: Int) -> Int {
+        tallies * MemoryLayout<SignalTally>.stride + people * MemoryLayout<EngagedPerson>.stride + surges * MemoryLayout<TopicSurge>.stride
+    }
 
     static func count(of kind: Kind, in header: Header) -> Int {
         switch kind {
@@ -213,8 +217,8 @@ public struct AccountLists: @unchecked Sendable {
     ) -> UnsafeMutablePointer<Element> {
         let offset: Int = switch Element.list {
         case .tallies: 0
-        case .people: Int(header.capacity.0) * MemoryLayout<SignalTally>.stride
-        case .surges: Int(header.capacity.0) * MemoryLayout<SignalTally>.stride + Int(header.capacity.1) * MemoryLayout<EngagedPerson>.stride
+        case .people: elementBytes(tallies: Int(header.capacity.0), people: 0, surges: 0)
+        case .surges: elementBytes(tallies: Int(header.capacity.0), people: Int(header.capacity.1), surges: 0)
         }
         return (base + offset).assumingMemoryBound(to: Element.self)
     }

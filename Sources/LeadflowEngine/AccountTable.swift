@@ -226,10 +226,9 @@ public struct AccountTable: Sendable {
             guard let block = UnsafeRawPointer(bitPattern: Self.objectAddress(in: state, at: Self.listsOffset)) else { return }
             // The block: object header, `AccountLists.Header`, then the lists from 32 bytes in.
             let capacities = block + 16 + Self.capacitiesOffset
-            var bytes = 0
-            for (list, stride) in AccountLists.strides.enumerated() {
-                bytes += Int(capacities.load(fromByteOffset: 2 * list, as: UInt16.self)) * stride
-            }
+            let bytes = AccountLists.elementBytes(
+                tallies: Int(capacities.load(as: UInt16.self)), people: Int(capacities.load(fromByteOffset: 2, as: UInt16.self)),
+                surges: Int(capacities.load(fromByteOffset: 4, as: UInt16.self)))
             // The first line came with `prefetchContents`.
             for line in stride(from: 64, to: Swift.min(bytes, 4096), by: 64) { leadflow_prefetch(block + 32 + line) }
         }
