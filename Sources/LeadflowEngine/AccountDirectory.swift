@@ -22,8 +22,9 @@ public struct AccountDirectory: Sendable {
     /// The account id a normalised domain belongs to.
     public func accountID(forDomain domain: String) -> String? { accountByDomain[domain] }
 
-    /// The account id a domain (whose `DomainMap.hash` the caller has computed) belongs to, with the directory's own copy of the domain: an
-    /// account's state keeps that one, shared, instead of a heap string of its own.
+    /// The account id a domain (whose `DomainMap.hash` the caller has computed) belongs to, with
+    /// the directory's own copy of the domain: an account's state keeps that one, shared,
+    /// instead of a heap string of its own.
     func account(forDomain domain: String, hash: UInt32) -> (domain: String, accountID: String)? {
         accountByDomain.entry(for: domain, hash: hash).map { ($0.key, $0.value) }
     }

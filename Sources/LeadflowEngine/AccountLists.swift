@@ -28,6 +28,31 @@ public struct AccountLists: @unchecked Sendable {
         var capacity: (UInt16, UInt16, UInt16) = (0, 0, 0)
     }
 
+    /// Room in each list, in elements, while a block is resized: a value, so resizing allocates
+    /// nothing but the block (an array here cost a heap allocation per restored account).
+    struct Capacities: Equatable {
+        var tallies = 0, people = 0, surges = 0
+
+        subscript(kind: Kind) -> Int {
+            get {
+                switch kind {
+                case .tallies: tallies
+                case .people: people
+                case .surges: surges
+                }
+            }
+            set {
+                switch kind {
+                case .tallies: tallies = newValue
+                case .people: people = newValue
+                case .surges: surges = newValue
+                }
+            }
+        }
+
+        var fitInHeader: Bool { max(tallies, people, surges) <= Int(UInt16.max) }
+    }
+
     /// The block: the header, then the tallies, the people and the surges, each list starting
     /// where the capacity of the one before ends. Elements are words, so every list is 8-byte
     /// aligned (every element's stride is a multiple of 8).
@@ -79,12 +104,12 @@ public struct AccountLists: @unchecked Sendable {
     public mutating func append<Element: AccountListElement>(_ element: Element) {
         let kind = Element.list
         let header = storage?.header ?? Header()
-        if Self.count(of: kind, in: header) < Self.capacity(of: kind, in: header) {
+        if Self.count(of: kind, in: header) < Self.capacities(of: header)[kind] {
             makeUnique()
         } else {
             var capacities = Self.capacities(of: header)
-            precondition(capacities[kind.rawValue] < Int(UInt16.max), "an account list holds at most 65,535 elements")
-            capacities[kind.rawValue] += 1
+            capacities[kind] += 1
+            precondition(capacities.fitInHeader, "an account list holds at most 65,535 elements")
             reallocate(capacities: capacities)
         }
         storage!.withUnsafeMutablePointers { header, words in
@@ -100,7 +125,8 @@ public struct AccountLists: @unchecked Sendable {
         let kind = Element.list
         let header = storage?.header ?? Header()
         var capacities = Self.capacities(of: header)
-        capacities[kind.rawValue] = elements.count
+        capacities[kind] = elements.count
+        precondition(capacities.fitInHeader, "an account list holds at most 65,535 elements")
         reallocate(capacities: capacities, dropping: kind)
         storage!.withUnsafeMutablePointers { header, words in
             let start = Self.start(of: Element.self, in: header.pointee, at: UnsafeMutableRawPointer(words))
@@ -113,9 +139,10 @@ public struct AccountLists: @unchecked Sendable {
     /// knows every list's size before it decodes the first).
     mutating func reserve(tallies: Int, people: Int, surges: Int) {
         let current = Self.capacities(of: storage?.header ?? Header())
-        let wanted = [max(tallies, current[0]), max(people, current[1]), max(surges, current[2])]
+        let wanted = Capacities(
+            tallies: max(tallies, current.tallies), people: max(people, current.people), surges: max(surges, current.surges))
         guard wanted != current else { return }
-        precondition(wanted.allSatisfy { $0 <= Int(UInt16.max) }, "an account list holds at most 65,535 elements")
+        precondition(wanted.fitInHeader, "an account list holds at most 65,535 elements")
         reallocate(capacities: wanted)
     }
 
@@ -126,12 +153,12 @@ public struct AccountLists: @unchecked Sendable {
 
     /// Moves (when this value holds the only reference) or copies every list into a new block
     /// with these capacities; the list `dropping` names starts empty.
-    private mutating func reallocate(capacities: [Int], dropping: Kind? = nil) {
-        let words = Self.elementBytes(tallies: capacities[0], people: capacities[1], surges: capacities[2]) / 8
+    private mutating func reallocate(capacities: Capacities, dropping: Kind? = nil) {
+        let words = Self.elementBytes(tallies: capacities.tallies, people: capacities.people, surges: capacities.surges) / 8
         let fresh = unsafeDowncast(
             Storage.create(minimumCapacity: max(words, 1)) { _ in
                 var header = Header()
-                header.capacity = (UInt16(capacities[0]), UInt16(capacities[1]), UInt16(capacities[2]))
+                header.capacity = (UInt16(capacities.tallies), UInt16(capacities.people), UInt16(capacities.surges))
                 return header
             }, to: Storage.self)
         if storage != nil {
@@ -191,14 +218,6 @@ public struct AccountLists: @unchecked Sendable {
         }
     }
 
-    private static func capacity(of kind: Kind, in header: Header) -> Int {
-        switch kind {
-        case .tallies: Int(header.capacity.0)
-        case .people: Int(header.capacity.1)
-        case .surges: Int(header.capacity.2)
-        }
-    }
-
     private static func setCount(_ count: Int, of kind: Kind, in header: inout Header) {
         switch kind {
         case .tallies: header.count.0 = UInt16(count)
@@ -207,8 +226,8 @@ public struct AccountLists: @unchecked Sendable {
         }
     }
 
-    static func capacities(of header: Header) -> [Int] {
-        [Int(header.capacity.0), Int(header.capacity.1), Int(header.capacity.2)]
+    static func capacities(of header: Header) -> Capacities {
+        Capacities(tallies: Int(header.capacity.0), people: Int(header.capacity.1), surges: Int(header.capacity.2))
     }
 
     /// Where a list starts: after the capacities of the lists before it.

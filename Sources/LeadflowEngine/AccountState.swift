@@ -179,8 +179,7 @@ public struct AccountState: Sendable, Hashable {
         var id = id, domain = domain
         return id.withUTF8 { id in
             domain.withUTF8 { domain in
-                startsWithNewLogoPrefix(id) && id.count == newLogoPrefixLength + domain.count
-                    && (domain.isEmpty || memcmp(id.baseAddress! + newLogoPrefixLength, domain.baseAddress!, domain.count) == 0)
+                startsWithNewLogoPrefix(id) && sameBytes(UnsafeBufferPointer(rebasing: id.dropFirst(newLogoPrefixLength)), domain)
             }
         }
     }

@@ -392,10 +392,8 @@ struct SignalNameCache {
     /// The number of the next string in `input`, a signal name.
     mutating func id(for input: inout ByteReader) throws(StateCodec.Corrupt) -> SignalID {
         let (bytes, offset) = try input.stringBytes()
-        for known in names where known.bytes.count == bytes.count {
-            if bytes.isEmpty || known.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-                return known.id
-            }
+        for known in names where known.bytes.withUnsafeBufferPointer({ sameBytes($0, bytes) }) {
+            return known.id
         }
         let id = SignalID(try ByteReader.string(bytes, at: offset))
         if names.count < Self.limit { names.append((Array(bytes), id)) }
