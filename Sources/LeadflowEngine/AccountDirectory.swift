@@ -29,6 +29,9 @@ public struct AccountDirectory: Sendable {
         accountByDomain.entry(for: domain, hash: hash).map { ($0.key, $0.value) }
     }
 
+    /// Asks the processor to fetch where a lookup of a domain with this hash starts (a hint).
+    func prefetch(domainHash hash: UInt32) { accountByDomain.prefetch(hash: hash) }
+
     /// Adds or replaces a record; the domains it no longer lists stop pointing at it.
     public mutating func upsert(_ record: AccountRecord) {
         if let old = records[record.accountID] {

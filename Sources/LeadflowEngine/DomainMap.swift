@@ -39,6 +39,9 @@ struct DomainMap<Value: Sendable>: Sendable {
 
     func contains(_ domain: String, hash: UInt32) -> Bool { position(of: domain, hash: hash) != nil }
 
+    /// Asks the processor to fetch the index slot where a lookup of `hash` starts (a hint).
+    func prefetch(hash: UInt32) { index.prefetch(hash: hash) }
+
     subscript(domain: String) -> Value? {
         get { value(for: domain, hash: Self.hash(domain)) }
         set {

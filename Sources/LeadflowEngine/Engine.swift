@@ -130,22 +130,52 @@ public struct Engine: Sendable {
     /// The event is borrowed, so matching its case binds the payload without copying it (a
     /// copy retained and released each of a page view's strings).
     func identify(_ event: borrowing InputEvent) -> Resolution {
+        identify(event, first: firstDomainLookup(event))
+    }
+
+    /// `identify`, given `firstDomainLookup(event)` worked out earlier (a batch works it out a
+    /// step ahead, to ask for the reference data's slot before it is read).
+    func identify(_ event: borrowing InputEvent, first: DomainLookup?) -> Resolution {
         switch event {
         case .pageView(let view):
-            var resolution = Resolution.unresolved
-            if let domain = view.accountDomain { resolution = resolve(domain: domain) }
-            if case .unresolved = resolution, let email = view.email, let domain = DomainName.ofEmail(email) {
+            // The upstream account domain, else the visitor's email domain: `first`.
+            var resolution = resolve(first)
+            if case .unresolved = resolution, view.accountDomain != nil, let email = view.email, let domain = DomainName.ofEmail(email) {
                 resolution = resolve(domain: domain)
             }
             if case .unresolved = resolution, let ip = view.ip, let id = model.ipRanges.account(for: ip), let found = resolve(accountID: id) {
                 resolution = .account(found)
             }
             return resolution
+        case .intentSurge, .formSubmission:
+            return resolve(first)
+        }
+    }
+
+    /// A normalised domain with its `DomainMap` hash.
+    struct DomainLookup {
+        var domain: String
+        var hash: UInt32
+
+        init?(_ raw: String) {
+            guard let domain = DomainName.normalize(raw) else { return nil }
+            self.domain = domain
+            self.hash = DomainMap<String>.hash(domain)
+        }
+    }
+
+    /// The first domain `identify` looks up for this event, normalised and hashed: a page
+    /// view's account domain (else its email's), an intent score's account domain, a form's
+    /// email domain. Nil when there is none or it is not a domain.
+    func firstDomainLookup(_ event: borrowing InputEvent) -> DomainLookup? {
+        switch event {
+        case .pageView(let view):
+            if let domain = view.accountDomain { return DomainLookup(domain) }
+            return view.email.flatMap(DomainName.ofEmail).flatMap(DomainLookup.init)
         case .intentSurge(let intent):
-            return resolve(domain: intent.accountDomain)
+            return DomainLookup(intent.accountDomain)
         case .formSubmission(let form):
-            guard let domain = DomainName.ofEmail(form.email) else { return .unresolved }
-            return resolve(domain: domain)
+            return DomainName.ofEmail(form.email).flatMap(DomainLookup.init)
         }
     }
 
@@ -157,10 +187,12 @@ public struct Engine: Sendable {
 
     /// A normalised domain to an account: the reference record owning it, else an unmatched
     /// ("new logo") account when the model tracks them.
-    func resolve(domain raw: String) -> Resolution {
-        guard let domain = DomainName.normalize(raw) else { return .unresolved }
+    func resolve(domain raw: String) -> Resolution { resolve(DomainLookup(raw)) }
+
+    private func resolve(_ lookup: DomainLookup?) -> Resolution {
+        guard let lookup else { return .unresolved }
         // One hash for both questions (see `DomainMap`).
-        let hash = DomainMap<String>.hash(domain)
+        let (domain, hash) = (lookup.domain, lookup.hash)
         if model.freeMailDomains.contains(domain, hash: hash) { return .unresolved }
         if let known = directory.account(forDomain: domain, hash: hash) {
             return .account(AccountRef(id: known.accountID, domain: known.domain, isMatched: true))
