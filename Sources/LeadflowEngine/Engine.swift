@@ -141,7 +141,7 @@ public struct Engine: Sendable {
             // The upstream account domain, else the visitor's email domain: `first`.
             var resolution = resolve(first)
             if case .unresolved = resolution, view.accountDomain != nil, let email = view.email, let domain = DomainName.ofEmail(email) {
-                resolution = resolve(domain: domain)
+                resolution = resolve(DomainLookup(domain))
             }
             if case .unresolved = resolution, let ip = view.ip, let id = model.ipRanges.account(for: ip), let found = resolve(accountID: id) {
                 resolution = .account(found)
@@ -187,8 +187,6 @@ public struct Engine: Sendable {
 
     /// A normalised domain to an account: the reference record owning it, else an unmatched
     /// ("new logo") account when the model tracks them.
-    func resolve(domain raw: String) -> Resolution { resolve(DomainLookup(raw)) }
-
     private func resolve(_ lookup: DomainLookup?) -> Resolution {
         guard let lookup else { return .unresolved }
         // One hash for both questions (see `DomainMap`).
